@@ -1,0 +1,38 @@
+"""Race-day partitions: one per (date, meet).
+
+Importable on its own so the REST shim can validate keys without loading the assets.
+"""
+
+from __future__ import annotations
+
+from dagster import (
+    DailyPartitionsDefinition,
+    MultiPartitionKey,
+    MultiPartitionsDefinition,
+    StaticPartitionsDefinition,
+)
+
+DATE_FORMAT = "%Y%m%d"
+TIMEZONE = "Asia/Seoul"
+FIRST_RACE_DATE = "20150101"
+MEETS: tuple[str, ...] = ("1", "2", "3")
+
+date_partitions = DailyPartitionsDefinition(
+    start_date=FIRST_RACE_DATE, fmt=DATE_FORMAT, timezone=TIMEZONE
+)
+meet_partitions = StaticPartitionsDefinition(list(MEETS))
+
+race_day_partitions = MultiPartitionsDefinition({"date": date_partitions, "meet": meet_partitions})
+
+
+def race_day_key(race_date: str, meet: int | str) -> MultiPartitionKey:
+    """The partition key of one race day; `race_date` is YYYYMMDD."""
+    return MultiPartitionKey({"date": race_date, "meet": str(meet)})
+
+
+def split_race_day_key(key: str | MultiPartitionKey) -> tuple[str, int]:
+    """(race_date, meet) of a key, whether Dagster handed us a string or a MultiPartitionKey."""
+    if not isinstance(key, MultiPartitionKey):
+        key = race_day_partitions.get_partition_key_from_str(str(key))
+    dims = key.keys_by_dimension
+    return dims["date"], int(dims["meet"])
