@@ -1,15 +1,18 @@
 """Shared fixtures: each concern keeps its own fixture module under tests/fixtures/."""
 
+import importlib.util
 import os
 
 import pytest
 
-pytest_plugins = [
+_FIXTURE_MODULES = [
     "tests.fixtures.environment",
     "tests.fixtures.samples",
     "tests.fixtures.simulator",
     "tests.fixtures.postgres",
+    "tests.fixtures.dagster_stack",
 ]
+pytest_plugins = [name for name in _FIXTURE_MODULES if importlib.util.find_spec(name) is not None]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
