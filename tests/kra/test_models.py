@@ -135,10 +135,10 @@ def test_registry_details_and_derived_rates():
     assert jockey.win_rate_total == pytest.approx(100 * 968 / 6254, abs=0.05)
     assert jockey.top3_rate_year == pytest.approx(100 * (59 + 48 + 40) / 415, abs=0.05)
     trainer = TrainerDetail.from_item(first_item("coyasong_examples_api19_1_response.json"))
-    # KRA's own integer percents agree with the derived ones
-    assert round(trainer.win_rate_total) == trainer.raw["winRateT"]
-    assert round(trainer.top2_rate_total) == trainer.raw["qnlRateT"]
-    assert round(trainer.top3_rate_total) == trainer.raw["plcRateT"]
+    # KRA's own integer percents are the derived rates truncated (35.9 is sent as 35)
+    assert int(trainer.win_rate_total) == trainer.raw["winRateT"]
+    assert int(trainer.top2_rate_total) == trainer.raw["qnlRateT"]
+    assert int(trainer.top3_rate_total) == trainer.raw["plcRateT"]
     assert trainer.start_date == "20140601"
 
 
