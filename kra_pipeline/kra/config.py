@@ -27,6 +27,9 @@ class KraSettings(BaseSettings):
     rate_limit_window_seconds: float = Field(default=60.0, gt=0)
     api_timeout_seconds: float = Field(default=30.0, gt=0)
     api_max_attempts: int = Field(default=5, ge=1)
+    api_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="First retry delay; doubles per attempt, with jitter."
+    )
     api_page_size: int = Field(default=1000, ge=1)
     limiter_url: str | None = Field(
         default=None, description="sqlite:///path or postgresql://...; default under KRA_HOME."

@@ -1,0 +1,315 @@
+"""KraClient: the only code that talks HTTP to the KRA open API (or its offline simulator).
+
+Every attempt takes a token from the shared limiter first, is counted in `stats`, and is
+classified by `envelope`/`errors`: configuration and request errors fail at once, quota errors
+wait (Retry-After when given) and retry, transient faults retry with jittered backoff.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import structlog
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from kra_pipeline.kra.config import KraSettings
+from kra_pipeline.kra.envelope import Envelope, parse_body
+from kra_pipeline.kra.errors import (
+    KraError,
+    KraQuotaError,
+    KraRequestError,
+    KraTransientError,
+    error_for_http_status,
+)
+from kra_pipeline.kra.limiter import SharedRateLimiter
+from kra_pipeline.kra.models import (
+    HORSE_ID_WIDTH,
+    PERSON_ID_WIDTH,
+    HorseDetail,
+    JockeyDetail,
+    TrainerDetail,
+    compact_date,
+    meet_code,
+    normalise_id,
+)
+
+log = structlog.get_logger(__name__)
+
+# API id (as used in stats and messages) → path under KRA_API_BASE_URL.
+ENDPOINTS: dict[str, str] = {
+    "API214_1": "API214_1/RaceDetailResult_1",
+    "API8_2": "API8_2/raceHorseInfo_2",
+    "API12_1": "API12_1/jockeyInfo_1",
+    "API19_1": "API19_1/trainerInfo_1",
+    "API72_2": "API72_2/racePlan_2",
+}
+
+# A Retry-After longer than this is a daily quota: better to fail than to hang a run.
+MAX_RETRY_AFTER_SECONDS = 300.0
+
+_SERVICE_KEY_IN_URL = re.compile(r"(serviceKey=)[^&]*", re.IGNORECASE)
+_RACE_DATE = re.compile(r"^\d{8}$")
+
+
+def redact(url: str) -> str:
+    """A URL safe to log: the service key replaced."""
+    return _SERVICE_KEY_IN_URL.sub(r"\1***", url)
+
+
+@dataclass
+class CallStats:
+    """HTTP requests per API id; `retries` counts the attempts that were repeats."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    retries: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def total_retries(self) -> int:
+        return sum(self.retries.values())
+
+
+@dataclass(frozen=True)
+class RaceDayAnswer:
+    """Every page of one meet's race day as received, and their items in order."""
+
+    pages: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+    total_count: int
+
+
+class KraClient:
+    """Typed, rate-limited, retrying access to the five KRA endpoints the pipeline uses."""
+
+    def __init__(
+        self,
+        settings: KraSettings | None = None,
+        *,
+        limiter: SharedRateLimiter | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings = settings or KraSettings()
+        self._service_key = self.settings.service_key()
+        self._owns_limiter = limiter is None
+        self.limiter = limiter or SharedRateLimiter.from_settings(self.settings)
+        self._http = httpx.Client(
+            base_url=self.settings.api_base_url.rstrip("/") + "/",
+            timeout=self.settings.api_timeout_seconds,
+            transport=transport,
+            headers={"Accept": "application/json"},
+        )
+        self.stats = CallStats()
+        first_wait = self.settings.api_backoff_seconds
+        self._backoff = wait_exponential_jitter(
+            multiplier=first_wait, max=max(30.0, first_wait), jitter=first_wait
+        )
+
+    # -- race days ------------------------------------------------------------------------
+
+    def fetch_race_day(
+        self, meet: int, race_date: str, race_no: int | None = None
+    ) -> RaceDayAnswer:
+        """Every entrant of one meet's day (or one race) in as few paginated calls as possible."""
+        meet = meet_code(meet)
+        if not _RACE_DATE.match(race_date):
+            raise ValueError(f"race_date must be YYYYMMDD, got {race_date!r}")
+        params: dict[str, Any] = {"meet": meet, "rc_date": race_date}
+        if race_no is not None:
+            params["rc_no"] = race_no
+        pages, items, total = self._fetch_all("API214_1", params)
+        strays = {compact_date(item.get("rcDate")) for item in items} - {race_date, None}
+        if strays:
+            raise KraRequestError(
+                None,
+                "API214_1",
+                f"API214_1 answered rows of other days ({sorted(map(str, strays))[:3]}) for "
+                f"meet {meet} on {race_date}: the filter was ignored, check the parameter names",
+            )
+        return RaceDayAnswer(pages=pages, items=items, total_count=total)
+
+    def fetch_race_plan(self, meet: int, race_date: str) -> list[dict[str, Any]]:
+        """The day's schedule (API72_2): one item per race."""
+        params = {"meet": meet_code(meet), "rc_date": race_date}
+        return self._fetch_all("API72_2", params)[1]
+
+    # -- registries -----------------------------------------------------------------------
+
+    def fetch_horse(self, horse_no: str) -> HorseDetail | None:
+        wanted = normalise_id(horse_no, HORSE_ID_WIDTH)
+        item = self._fetch_one("API8_2", "hr_no", "hrNo", wanted, HORSE_ID_WIDTH)
+        return HorseDetail.from_item(item) if item else None
+
+    def fetch_jockey(self, jockey_no: str) -> JockeyDetail | None:
+        wanted = normalise_id(jockey_no, PERSON_ID_WIDTH)
+        item = self._fetch_one("API12_1", "jk_no", "jkNo", wanted, PERSON_ID_WIDTH)
+        return JockeyDetail.from_item(item) if item else None
+
+    def fetch_trainer(self, trainer_no: str) -> TrainerDetail | None:
+        wanted = normalise_id(trainer_no, PERSON_ID_WIDTH)
+        item = self._fetch_one("API19_1", "tr_no", "trNo", wanted, PERSON_ID_WIDTH)
+        return TrainerDetail.from_item(item) if item else None
+
+    def list_horses(self, meet: int) -> list[HorseDetail]:
+        items = self._fetch_all("API8_2", {"meet": meet_code(meet)})[1]
+        return [HorseDetail.from_item(item) for item in items]
+
+    def list_jockeys(self, meet: int) -> list[JockeyDetail]:
+        items = self._fetch_all("API12_1", {"meet": meet_code(meet)})[1]
+        return [JockeyDetail.from_item(item) for item in items]
+
+    def list_trainers(self, meet: int) -> list[TrainerDetail]:
+        items = self._fetch_all("API19_1", {"meet": meet_code(meet)})[1]
+        return [TrainerDetail.from_item(item) for item in items]
+
+    # -- pagination -----------------------------------------------------------------------
+
+    def _fetch_one(
+        self, api: str, param: str, field_name: str, wanted: str, width: int
+    ) -> dict[str, Any] | None:
+        """The record with this id, or None. One page only: an ignored filter must not page
+        through the whole registry, and the id is checked because KRA ignores unknown filters."""
+        envelope = self._get_page(api, {param: wanted, "pageNo": 1})
+        for item in envelope.items:
+            if field_name in item and normalise_id(item[field_name], width) == wanted:
+                return item
+        if envelope.total_count > 1:
+            log.warning("kra.lookup.unfiltered", api=api, wanted=wanted, total=envelope.total_count)
+        return None
+
+    def _fetch_all(
+        self, api: str, params: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+        """Follow pageNo until totalCount rows are in hand; check the count at the end."""
+        page_size = self.settings.api_page_size
+        pages: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
+        page_no = 1
+        while True:
+            envelope = self._get_page(api, {**params, "pageNo": page_no, "numOfRows": page_size})
+            pages.append(envelope.document)
+            items.extend(envelope.items)
+            total = envelope.total_count
+            if len(items) >= total or not envelope.items:
+                break
+            if page_no == 1 and len(envelope.items) < page_size:
+                # The service capped the page below what was asked: continue at its size.
+                page_size = len(envelope.items)
+            page_no += 1
+        if len(items) != total:
+            raise KraTransientError(
+                "COUNT",
+                api,
+                f"{api} announced totalCount={total} but {len(items)} rows arrived over "
+                f"{len(pages)} page(s) for {params}: the data changed while paging; retry later",
+            )
+        return pages, items, total
+
+    # -- one request, retried -------------------------------------------------------------
+
+    def _get_page(self, api: str, params: dict[str, Any]) -> Envelope:
+        retrying = Retrying(
+            retry=retry_if_exception_type((KraTransientError, KraQuotaError)),
+            stop=stop_after_attempt(self.settings.api_max_attempts),
+            wait=self._wait_before_retry,
+            before_sleep=lambda state: self._note_retry(api, state),
+            reraise=True,
+        )
+        return retrying(self._attempt, api, params)
+
+    def _wait_before_retry(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, KraQuotaError) and error.retry_after is not None:
+            return min(error.retry_after, MAX_RETRY_AFTER_SECONDS)
+        return self._backoff(state)
+
+    def _note_retry(self, api: str, state: RetryCallState) -> None:
+        self.stats.retries[api] += 1
+        error = state.outcome.exception() if state.outcome else None
+        log.info(
+            "kra.retry",
+            api=api,
+            attempt=state.attempt_number,
+            error=type(error).__name__,
+            code=getattr(error, "code", None),
+            wait_seconds=round(state.upcoming_sleep, 3),
+        )
+
+    def _attempt(self, api: str, params: dict[str, Any]) -> Envelope:
+        self.limiter.acquire()
+        query = {**params, "_type": "json"}
+        if self._service_key:
+            query["serviceKey"] = self._service_key
+        self.stats.calls[api] += 1
+        started = time.monotonic()
+        try:
+            response = self._http.get(ENDPOINTS[api], params=query)
+        except httpx.TimeoutException as exc:
+            raise KraTransientError(
+                "TIMEOUT",
+                api,
+                f"{api} did not answer within KRA_API_TIMEOUT_SECONDS="
+                f"{self.settings.api_timeout_seconds}: retried; raise the setting if it persists",
+            ) from exc
+        except httpx.TransportError as exc:
+            raise KraTransientError(
+                "NETWORK",
+                api,
+                f"could not reach {api} at KRA_API_BASE_URL={self.settings.api_base_url} "
+                f"({type(exc).__name__}): retried; check the address and the network",
+            ) from exc
+        log.debug(
+            "kra.response",
+            api=api,
+            url=redact(str(response.request.url)),
+            status=response.status_code,
+            seconds=round(time.monotonic() - started, 3),
+        )
+        return self._read(api, response)
+
+    @staticmethod
+    def _read(api: str, response: httpx.Response) -> Envelope:
+        status = response.status_code
+        if status >= 400:
+            by_status = error_for_http_status(status, api, _retry_after(response))
+            if status < 500 and status != 429:
+                try:  # a 4xx with a gateway envelope says more than the status does
+                    parse_body(response.content, api)
+                except KraError as by_body:
+                    if not isinstance(by_body, KraTransientError):
+                        raise by_body from None
+            raise by_status
+        return parse_body(response.content, api)
+
+    def close(self) -> None:
+        self._http.close()
+        if self._owns_limiter:
+            self.limiter.close()
+
+    def __enter__(self) -> KraClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is rare for this gateway and ignored)."""
+    value = response.headers.get("Retry-After", "").strip()
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
