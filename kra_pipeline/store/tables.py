@@ -1,0 +1,277 @@
+"""The race store schema (SQLAlchemy 2 typed declarative models).
+
+The pre-race card (`entrants`) and the result (`entrant_results`) are separate tables so that a
+query for the card can never leak a finishing position into a model's features.
+Changing a table here needs a new Alembic revision in `alembic/versions/`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKeyConstraint,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (no time zones) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"the race store needs time-zone-aware datetimes, got {value!r}")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads this class attribute)
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+RACE_DATE = String(8)  # YYYYMMDD as KRA writes it
+RACE_KEY = ("race_date", "meet", "race_no")
+ENTRANT_KEY = (*RACE_KEY, "gate_no")
+
+
+class RawRaceDayRow(Base):
+    """API214_1 pages of one race day exactly as received, so collection can be replayed."""
+
+    __tablename__ = "raw_race_days"
+    __table_args__ = (UniqueConstraint("race_date", "meet"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    pages: Mapped[list[Any]]
+    api_calls: Mapped[int]
+    fetched_at: Mapped[datetime]
+
+
+class RaceRow(Base):
+    __tablename__ = "races"
+    __table_args__ = (UniqueConstraint(*RACE_KEY),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    distance: Mapped[int | None]
+    race_class: Mapped[str | None]
+    race_name: Mapped[str | None]
+    age_condition: Mapped[str | None]
+    weight_condition: Mapped[str | None]
+    prize_condition: Mapped[str | None]
+    track: Mapped[str | None]
+    weather: Mapped[str | None]
+    start_time: Mapped[str | None]
+    is_finished: Mapped[bool]
+    collected_at: Mapped[datetime]
+
+
+class EntrantRow(Base):
+    """The pre-race card of one entrant; `pre_race` is the API item minus every result field."""
+
+    __tablename__ = "entrants"
+    __table_args__ = (
+        UniqueConstraint(*ENTRANT_KEY),
+        ForeignKeyConstraint(RACE_KEY, [f"races.{c}" for c in RACE_KEY], ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    gate_no: Mapped[int]
+    horse_no: Mapped[str]
+    horse_name: Mapped[str | None]
+    jockey_no: Mapped[str | None]
+    jockey_name: Mapped[str | None]
+    trainer_no: Mapped[str | None]
+    trainer_name: Mapped[str | None]
+    owner_no: Mapped[str | None]
+    owner_name: Mapped[str | None]
+    age: Mapped[int | None]
+    sex: Mapped[str | None]
+    carried_weight: Mapped[float | None]
+    body_weight: Mapped[int | None]
+    body_weight_change: Mapped[int | None]
+    win_odds: Mapped[float | None]
+    place_odds: Mapped[float | None]
+    rating: Mapped[int | None]
+    is_scratched: Mapped[bool]
+    pre_race: Mapped[dict[str, Any]]
+
+
+class EntrantResultRow(Base):
+    """How an entrant finished; written only for finished races."""
+
+    __tablename__ = "entrant_results"
+    __table_args__ = (
+        UniqueConstraint(*ENTRANT_KEY),
+        ForeignKeyConstraint(
+            ENTRANT_KEY, [f"entrants.{c}" for c in ENTRANT_KEY], ondelete="CASCADE"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    gate_no: Mapped[int]
+    finish_position: Mapped[int | None]
+    finish_time: Mapped[float | None]
+    margin: Mapped[str | None]
+    finish_note: Mapped[str | None]
+    sectionals: Mapped[dict[str, Any]]
+    post_race: Mapped[dict[str, Any]]
+
+
+class _Counters:
+    """Career (`_total`) and current-year (`_year`) starts and placings, as fetched."""
+
+    meet: Mapped[int | None]
+    starts_total: Mapped[int | None]
+    wins_total: Mapped[int | None]
+    seconds_total: Mapped[int | None]
+    thirds_total: Mapped[int | None]
+    starts_year: Mapped[int | None]
+    wins_year: Mapped[int | None]
+    seconds_year: Mapped[int | None]
+    thirds_year: Mapped[int | None]
+    raw: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime]
+
+
+class HorseRow(_Counters, Base):
+    __tablename__ = "horses"
+
+    horse_no: Mapped[str] = mapped_column(String(7), primary_key=True)
+    horse_name: Mapped[str | None]
+    sex: Mapped[str | None]
+    birthday: Mapped[str | None]
+    rank: Mapped[str | None]
+    rating: Mapped[int | None]
+    sire_no: Mapped[str | None]
+    sire_name: Mapped[str | None]
+    dam_no: Mapped[str | None]
+    dam_name: Mapped[str | None]
+    owner_no: Mapped[str | None]
+    trainer_no: Mapped[str | None]
+    prize_total: Mapped[int | None]
+
+
+class JockeyRow(_Counters, Base):
+    __tablename__ = "jockeys"
+
+    jockey_no: Mapped[str] = mapped_column(String(6), primary_key=True)
+    jockey_name: Mapped[str | None]
+    birthday: Mapped[str | None]
+    debut: Mapped[str | None]
+    part: Mapped[str | None]
+
+
+class TrainerRow(_Counters, Base):
+    __tablename__ = "trainers"
+
+    trainer_no: Mapped[str] = mapped_column(String(6), primary_key=True)
+    trainer_name: Mapped[str | None]
+    start_date: Mapped[str | None]
+
+
+class EnrichedEntrantRow(Base):
+    """One entrant with the form of its horse, jockey and trainer (rates in percent)."""
+
+    __tablename__ = "enriched_entrants"
+    __table_args__ = (UniqueConstraint(*ENTRANT_KEY),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    gate_no: Mapped[int]
+    horse_no: Mapped[str]
+    jockey_no: Mapped[str | None]
+    trainer_no: Mapped[str | None]
+    is_scratched: Mapped[bool]
+    horse_starts_total: Mapped[int | None]
+    horse_win_rate_total: Mapped[float | None]
+    horse_top2_rate_total: Mapped[float | None]
+    horse_top3_rate_total: Mapped[float | None]
+    horse_starts_year: Mapped[int | None]
+    horse_win_rate_year: Mapped[float | None]
+    horse_top2_rate_year: Mapped[float | None]
+    horse_top3_rate_year: Mapped[float | None]
+    jockey_starts_total: Mapped[int | None]
+    jockey_win_rate_total: Mapped[float | None]
+    jockey_top2_rate_total: Mapped[float | None]
+    jockey_top3_rate_total: Mapped[float | None]
+    jockey_starts_year: Mapped[int | None]
+    jockey_win_rate_year: Mapped[float | None]
+    jockey_top2_rate_year: Mapped[float | None]
+    jockey_top3_rate_year: Mapped[float | None]
+    trainer_starts_total: Mapped[int | None]
+    trainer_win_rate_total: Mapped[float | None]
+    trainer_top2_rate_total: Mapped[float | None]
+    trainer_top3_rate_total: Mapped[float | None]
+    trainer_starts_year: Mapped[int | None]
+    trainer_win_rate_year: Mapped[float | None]
+    trainer_top2_rate_year: Mapped[float | None]
+    trainer_top3_rate_year: Mapped[float | None]
+    horse_rating: Mapped[int | None]
+    missing_details: Mapped[list[str]]
+
+
+# Entrant columns as named on RaceEntrant (the rest of a row is its key and JSON views).
+CARD_COLUMNS = (
+    "gate_no",
+    "horse_no",
+    "horse_name",
+    "jockey_no",
+    "jockey_name",
+    "trainer_no",
+    "trainer_name",
+    "owner_no",
+    "owner_name",
+    "age",
+    "sex",
+    "carried_weight",
+    "body_weight",
+    "body_weight_change",
+    "win_odds",
+    "place_odds",
+    "rating",
+    "is_scratched",
+)
+RESULT_COLUMNS = ("finish_position", "finish_time", "margin", "finish_note", "sectionals")
