@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,30 @@ def test_processes_sharing_a_bucket_never_exceed_the_window(tmp_path: Path) -> N
         sum(1 for later in stamps[i:] if later - first < window) for i, first in enumerate(stamps)
     )
     assert busiest <= limit
+
+
+@pytest.fixture
+def postgres_limiter_url() -> Iterator[str]:
+    """A throwaway database on the local PostgreSQL server, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    admin = os.environ.get("KRA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"kra_limiter_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+def test_postgres_bucket_is_shared_between_limiters(postgres_limiter_url: str) -> None:
+    with (
+        SharedRateLimiter(2, 60, postgres_limiter_url) as first,
+        SharedRateLimiter(2, 60, postgres_limiter_url) as second,
+    ):
+        assert first.try_acquire() == 0.0
+        assert second.try_acquire() == 0.0
+        assert first.try_acquire() > 0
+        assert second.try_acquire() > 0
