@@ -1,0 +1,50 @@
+"""The FastAPI application: `uvicorn kra_api.app:create_app --factory`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kra_api import middleware
+from kra_api.auth import KeyRing
+from kra_api.gateway import DagsterGateway
+from kra_api.launcher import CollectionLauncher
+from kra_api.logging_setup import configure_logging, get_logger
+from kra_api.metrics import Metrics
+from kra_api.routers import collection, health, jobs, races
+from kra_api.settings import ApiSettings
+
+log = get_logger("kra_api")
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    gateway: DagsterGateway | None = None,
+    *,
+    configure_logs: bool = True,
+) -> FastAPI:
+    """Build the app; refuses to start in production without VALID_API_KEYS."""
+    settings = settings or ApiSettings()
+    if configure_logs:
+        configure_logging(settings.log_level)
+    keys = settings.api_keys  # raises ConfigurationError in production without keys
+    if settings.uses_dev_key:
+        log.warning(
+            "dev_api_key_enabled",
+            hint="VALID_API_KEYS is unset, so the development key is accepted; "
+            "set VALID_API_KEYS (and ENVIRONMENT=production) before exposing this server",
+        )
+    gateway = gateway or DagsterGateway(settings.dagster_webserver_url)
+    app = FastAPI(
+        title="KRA race data REST API",
+        version="2.0.0",
+        description="Collect Korean horse-racing data through Dagster; /api/v2 needs X-API-Key.",
+    )
+    app.state.settings = settings
+    app.state.key_ring = KeyRing(keys)
+    app.state.gateway = gateway
+    app.state.launcher = CollectionLauncher(gateway)
+    app.state.metrics = Metrics(gateway) if settings.metrics_enabled else None
+    middleware.install(app)
+    for module in (health, collection, jobs, races):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,68 @@
+"""Prometheus metrics: HTTP traffic by route template, plus Dagster figures read at scrape time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from kra_api.gateway import DagsterGateway
+from kra_api.logging_setup import get_logger
+
+log = get_logger(__name__)
+
+
+class DagsterCollector(Collector):
+    """Runs by status, materialized race days and KRA calls, straight from the instance."""
+
+    def __init__(self, gateway: DagsterGateway) -> None:
+        self.gateway = gateway
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        try:
+            runs = self.gateway.runs_by_status()
+            partitions = self.gateway.materialized_partition_counts()
+            kra_calls = self.gateway.kra_calls_total()
+        except Exception as exc:  # a scrape must not fail because storage is down
+            log.warning("metrics_dagster_unavailable", error=str(exc))
+            return
+        by_status = GaugeMetricFamily("kra_runs", "Dagster runs by status", labels=["status"])
+        for status, count in runs.items():
+            by_status.add_metric([status.lower()], count)
+        yield by_status
+        materialized = GaugeMetricFamily(
+            "kra_materialized_partitions", "Race days materialized per asset", labels=["asset"]
+        )
+        for asset, count in partitions.items():
+            materialized.add_metric([asset], count)
+        yield materialized
+        yield CounterMetricFamily("kra_api_calls", "KRA API calls made by runs", value=kra_calls)
+
+
+class Metrics:
+    """One registry per app, so several apps (tests) never collide on metric names."""
+
+    def __init__(self, gateway: DagsterGateway) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "kra_http_requests",
+            "HTTP requests by route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "kra_http_request_duration_seconds",
+            "HTTP latency by route template",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.registry.register(DagsterCollector(gateway))
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,35 @@
+"""Reads from the race store for the REST shim (the repository is the store's public face)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+
+
+def races_for_day(
+    race_date: str, meet: int, race_numbers: Iterable[int] | None = None
+) -> list[dict[str, Any]]:
+    """Races of one day with their entrants (and enrichment when stored), JSON-ready."""
+    from kra_pipeline.store.db import get_engine
+    from kra_pipeline.store.repository import list_races
+
+    races = list_races(get_engine(), race_date, meet)
+    wanted = set(race_numbers or ())
+    documents = [jsonable_encoder(race) for race in races]
+    if wanted:
+        documents = [race for race in documents if int(race.get("race_no", 0)) in wanted]
+    return documents
+
+
+def check_store() -> str:
+    """'ok' or raise with the store's own plain message (e.g. password authentication failed)."""
+    from sqlalchemy import text
+
+    from kra_pipeline.store.db import get_engine, masked_url
+
+    engine = get_engine()
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return masked_url(engine.url)

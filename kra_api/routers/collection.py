@@ -1,0 +1,152 @@
+"""/api/v2/collection: start collections (sync, async, backfill) and report a race day's status."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import JSONResponse
+
+from kra_api.auth import Caller, require_caller
+from kra_api.collection_status import compute_collection_status
+from kra_api.deps import get_gateway, get_launcher, get_settings
+from kra_api.gateway import DagsterGateway
+from kra_api.launcher import CollectionLauncher, InvalidRaceDay, partition_key
+from kra_api.race_store import races_for_day
+from kra_api.schemas import (
+    RACE_DATE_PATTERN,
+    BackfillAccepted,
+    BackfillRequest,
+    CollectionAccepted,
+    CollectionRequest,
+    CollectionResult,
+    CollectionStatus,
+    check_race_date,
+)
+from kra_api.settings import ApiSettings
+
+router = APIRouter(prefix="/api/v2/collection", tags=["collection"])
+
+Launcher = Annotated[CollectionLauncher, Depends(get_launcher)]
+CallerDep = Annotated[Caller, Depends(require_caller)]
+RaceDate = Annotated[str, Query(pattern=RACE_DATE_PATTERN, description="Race date YYYYMMDD")]
+MeetNo = Annotated[int, Query(ge=1, le=3, description="1 Seoul, 2 Jeju, 3 Busan-Gyeongnam")]
+
+
+def _unprocessable(exc: ValueError) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc))
+
+
+def _accepted(job_id: str, estimate: int, message: str) -> dict[str, Any]:
+    return CollectionAccepted(
+        job_id=job_id,
+        webhook_url=f"/api/v2/jobs/{job_id}",
+        estimated_time=estimate,
+        message=message,
+    ).model_dump()
+
+
+@router.post(
+    "/",
+    response_model=CollectionResult,
+    responses={202: {"model": CollectionAccepted}, 502: {"description": "Nothing collected"}},
+)
+async def collect(
+    body: CollectionRequest,
+    caller: CallerDep,
+    launcher: Launcher,
+    settings: Annotated[ApiSettings, Depends(get_settings)],
+) -> Any:
+    """Collect a race day and answer with its races, waiting up to COLLECTION_SYNC_WAIT_SECONDS."""
+    try:
+        launched = await asyncio.to_thread(launcher.launch, body, caller.fingerprint)
+    except InvalidRaceDay as exc:
+        raise _unprocessable(exc) from exc
+    run = await launcher.wait(
+        launched.run_id, settings.sync_wait_seconds, settings.poll_interval_seconds
+    )
+    if run is None:
+        estimate = await asyncio.to_thread(launcher.estimated_seconds, body.options.enrich)
+        message = (
+            f"still running after {settings.sync_wait_seconds:g}s; "
+            "follow webhook_url for the outcome"
+        )
+        return JSONResponse(_accepted(launched.run_id, estimate, message), status_code=202)
+    races = await asyncio.to_thread(races_for_day, body.date, body.meet, body.race_numbers)
+    if run.status != "SUCCESS" or not races:
+        detail = await asyncio.to_thread(launcher.gateway.run_detail, run.run_id, 0)
+        reason = detail.error_message or (
+            "the run succeeded but KRA returned no races for this day"
+            if run.status == "SUCCESS"
+            else f"the run ended {run.status.lower()}"
+        )
+        asked = body.race_numbers or ["all"]
+        if races:
+            missing = [n for n in asked if n not in {r.get("race_no") for r in races}]
+            return CollectionResult(
+                status="partial",
+                message=f"collection ended {run.status.lower()}: {reason}",
+                job_id=run.run_id,
+                data=races,
+            ).model_dump() | {"errors": [{"race_no": n, "error": reason} for n in missing]}
+        return JSONResponse(
+            {
+                "detail": f"nothing was collected for {body.date} meet {body.meet}: {reason}",
+                "job_id": run.run_id,
+                "errors": [{"race_no": n, "error": reason} for n in asked],
+            },
+            status_code=502,
+        )
+    complete = body.race_numbers is None or len(races) >= len(body.race_numbers)
+    return CollectionResult(
+        status="success" if complete else "partial",
+        message=f"collected {len(races)} race(s) for {body.date} meet {body.meet}",
+        job_id=run.run_id,
+        data=races,
+    )
+
+
+@router.post("/async", status_code=202, response_model=CollectionAccepted)
+async def collect_async(body: CollectionRequest, caller: CallerDep, launcher: Launcher) -> Any:
+    """Start a collection and answer at once; poll webhook_url for progress."""
+    try:
+        launched = await asyncio.to_thread(launcher.launch, body, caller.fingerprint)
+    except InvalidRaceDay as exc:
+        raise _unprocessable(exc) from exc
+    estimate = await asyncio.to_thread(launcher.estimated_seconds, body.options.enrich)
+    message = "Collection job already running" if launched.reused else "Collection job started"
+    return _accepted(launched.run_id, estimate, message)
+
+
+@router.get("/status", response_model=CollectionStatus)
+async def collection_status(
+    date: RaceDate,
+    meet: MeetNo,
+    _caller: CallerDep,
+    gateway: Annotated[DagsterGateway, Depends(get_gateway)],
+) -> Any:
+    """How many races of the day are collected and enriched, and what is running."""
+    try:
+        check_race_date(date)
+        partition_key(date, meet)
+    except ValueError as exc:
+        raise _unprocessable(exc) from exc
+    return await asyncio.to_thread(compute_collection_status, gateway, date, meet)
+
+
+@router.post("/backfill", status_code=202, response_model=BackfillAccepted)
+async def backfill(body: BackfillRequest, caller: CallerDep, launcher: Launcher) -> Any:
+    """(Re)collect a date range × meets as one Dagster backfill (see the UI's backfill page)."""
+    try:
+        backfill_id, count = await asyncio.to_thread(
+            launcher.launch_backfill, body, caller.fingerprint
+        )
+    except InvalidRaceDay as exc:
+        raise _unprocessable(exc) from exc
+    return BackfillAccepted(
+        job_id=backfill_id,
+        backfill_id=backfill_id,
+        partitions=count,
+        message=f"Backfill of {count} race day(s) started; follow /api/v2/jobs/{backfill_id}",
+    )

@@ -1,0 +1,118 @@
+"""/api/v2/jobs: Dagster runs seen as v2 jobs; each key sees its own runs and the UI's."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from kra_api import jobs_view
+from kra_api.auth import Caller, require_caller
+from kra_api.deps import get_gateway
+from kra_api.gateway import CALLER_TAG, FINISHED, DagsterGateway
+from kra_api.schemas import JobDetail, JobList, JobStatus, JobType, Message
+
+router = APIRouter(prefix="/api/v2/jobs", tags=["jobs"])
+
+CallerDep = Annotated[Caller, Depends(require_caller)]
+GatewayDep = Annotated[DagsterGateway, Depends(get_gateway)]
+NOT_FOUND = HTTPException(status.HTTP_404_NOT_FOUND, detail="Job not found")
+
+_BACKFILL_STATUS: dict[str, str] = {
+    "REQUESTED": "processing",
+    "COMPLETED": "completed",
+    "COMPLETED_SUCCESS": "completed",
+    "COMPLETED_FAILED": "failed",
+    "FAILED": "failed",
+    "CANCELING": "cancelled",
+    "CANCELED": "cancelled",
+}
+
+
+@router.get("/", response_model=JobList)
+async def list_jobs(
+    caller: CallerDep,
+    gateway: GatewayDep,
+    status_: Annotated[JobStatus | None, Query(alias="status")] = None,
+    job_type: JobType | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    """Newest first; `status` and `job_type` narrow the list."""
+    statuses = jobs_view.dagster_statuses(status_) if status_ else []
+    runs, total = await asyncio.to_thread(
+        gateway.list_runs,
+        caller=caller.fingerprint,
+        statuses=statuses,
+        job_type=job_type,
+        limit=limit,
+        offset=offset,
+    )
+    return {
+        "jobs": [jobs_view.summary(run) for run in runs],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def _backfill_document(backfill_id: str, backfill: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "job_id": backfill_id,
+        "type": "backfill",
+        "status": _BACKFILL_STATUS.get(backfill["status"], "processing"),
+        "job_name": "backfill",
+        "partition": None,
+        "launched_by": "api" if CALLER_TAG in backfill["tags"] else "dagster",
+        "created_at": backfill["created_at"],
+        "started_at": backfill["created_at"],
+        "completed_at": backfill["completed_at"],
+        "progress": 100 if backfill["completed_at"] else 0,
+        "current_step": None,
+        "parameters": {"partitions": backfill["partitions"]},
+        "result": None,
+        "error_message": backfill["error"],
+        "logs": [],
+    }
+
+
+def _detail(gateway: DagsterGateway, job_id: str, caller: str) -> dict[str, Any] | None:
+    run = gateway.get_run(job_id)
+    if run is not None:
+        if not jobs_view.visible_to(run, caller):
+            return None
+        return jobs_view.detail_document(run, gateway.run_detail(run.run_id))
+    backfill = gateway.backfill(job_id)
+    if backfill is None or backfill["tags"].get(CALLER_TAG) not in (None, caller):
+        return None
+    return _backfill_document(job_id, backfill)
+
+
+@router.get("/{job_id}", response_model=JobDetail)
+async def get_job(job_id: str, caller: CallerDep, gateway: GatewayDep) -> Any:
+    """Status, progress, parameters, result, failure reason and the newest 100 log lines."""
+    document = await asyncio.to_thread(_detail, gateway, job_id, caller.fingerprint)
+    if document is None:
+        raise NOT_FOUND
+    return document
+
+
+@router.post(
+    "/{job_id}/cancel",
+    response_model=Message,
+    responses={404: {"description": "Unknown job"}, 409: {"description": "Already finished"}},
+)
+async def cancel_job(job_id: str, caller: CallerDep, gateway: GatewayDep) -> Any:
+    """Cancel a queued or running run, as the UI's Terminate button does."""
+    run = await asyncio.to_thread(gateway.get_run, job_id)
+    if run is None or not jobs_view.visible_to(run, caller.fingerprint):
+        raise NOT_FOUND
+    if run.status in (*FINISHED, "CANCELING"):
+        current = jobs_view.STATUS_MAP[run.status]
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"Job already {current}; only queued or processing jobs can be cancelled",
+        )
+    await asyncio.to_thread(gateway.cancel_run, run.run_id)
+    return {"message": "Job cancelled successfully"}

@@ -1,0 +1,29 @@
+"""/api/v2/races: what the race store holds for one race day."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from kra_api.auth import Caller, require_caller
+from kra_api.race_store import races_for_day
+from kra_api.schemas import RACE_DATE_PATTERN, RaceList, check_race_date
+
+router = APIRouter(prefix="/api/v2/races", tags=["races"])
+
+
+@router.get("", response_model=RaceList)
+async def list_races(
+    date: Annotated[str, Query(pattern=RACE_DATE_PATTERN, description="Race date YYYYMMDD")],
+    meet: Annotated[int, Query(ge=1, le=3)],
+    _caller: Annotated[Caller, Depends(require_caller)],
+) -> Any:
+    """Collected races with entrants (and enrichment when it was run); empty when not collected."""
+    try:
+        check_race_date(date)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    races = await asyncio.to_thread(races_for_day, date, meet)
+    return {"date": date, "meet": meet, "count": len(races), "races": races}

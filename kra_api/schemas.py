@@ -1,0 +1,180 @@
+"""Request and response bodies of /api/v2; field names follow the original v2 API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_RACE_NO = 20
+RACE_DATE_PATTERN = r"^\d{8}$"
+
+JobStatus = Literal["queued", "processing", "completed", "failed", "cancelled"]
+JobType = Literal["collection", "enrichment", "batch", "backfill"]
+DayStatus = Literal["pending", "running", "completed", "failed"]
+
+
+def check_race_date(value: str) -> str:
+    """YYYYMMDD and a real calendar day; the message says which part is wrong."""
+    if len(value) != 8 or not value.isdigit():
+        raise ValueError(f"date must be 8 digits YYYYMMDD (e.g. 20250622), got {value!r}")
+    try:
+        date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError as exc:
+        raise ValueError(f"date {value} is not a calendar day: {exc}") from exc
+    return value
+
+
+class CollectionOptions(BaseModel):
+    """What to do beyond the race card."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enrich: bool = Field(True, description="Fetch horse, jockey and trainer details")
+    get_results: bool = Field(False, description="Wait for and keep post-race results")
+
+
+class CollectionRequest(BaseModel):
+    """One race day (date × meet), optionally restricted to some races."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: str = Field(..., description="Race date YYYYMMDD", examples=["20250622"])
+    meet: int = Field(..., ge=1, le=3, description="1 Seoul, 2 Jeju, 3 Busan-Gyeongnam")
+    race_numbers: list[int] | None = Field(
+        None, description="Races to collect (1..20); omit for the whole day", max_length=20
+    )
+    options: CollectionOptions = Field(default_factory=CollectionOptions)
+
+    @field_validator("date")
+    @classmethod
+    def _real_day(cls, value: str) -> str:
+        return check_race_date(value)
+
+    @field_validator("race_numbers")
+    @classmethod
+    def _races_in_range(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("race_numbers must not be empty: omit it to collect the whole day")
+        wrong = [n for n in value if not 1 <= n <= MAX_RACE_NO]
+        if wrong:
+            raise ValueError(f"race numbers must be between 1 and {MAX_RACE_NO}; got {wrong}")
+        return sorted(set(value))
+
+
+class BackfillRequest(BaseModel):
+    """A range of race days to (re)collect as one Dagster backfill."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: str = Field(..., examples=["20250601"])
+    date_to: str = Field(..., examples=["20250630"])
+    meets: list[int] = Field(default_factory=lambda: [1, 2, 3], min_length=1, max_length=3)
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _real_days(cls, value: str) -> str:
+        return check_race_date(value)
+
+    @field_validator("meets")
+    @classmethod
+    def _known_meets(cls, value: list[int]) -> list[int]:
+        wrong = [m for m in value if m not in (1, 2, 3)]
+        if wrong:
+            raise ValueError(f"meets must be a subset of [1, 2, 3]; got {wrong}")
+        return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BackfillRequest:
+        if self.date_from > self.date_to:
+            raise ValueError(
+                f"date_from {self.date_from} is after date_to {self.date_to}: swap them"
+            )
+        return self
+
+
+class CollectionAccepted(BaseModel):
+    job_id: str
+    status: Literal["accepted"] = "accepted"
+    message: str = "Collection job started"
+    webhook_url: str
+    estimated_time: int = Field(..., description="Expected seconds until done")
+
+
+class CollectionResult(BaseModel):
+    status: Literal["success", "partial"]
+    message: str
+    job_id: str
+    data: list[dict[str, Any]]
+
+
+class BackfillAccepted(BaseModel):
+    job_id: str = Field(..., description="The Dagster backfill id")
+    backfill_id: str
+    type: Literal["backfill"] = "backfill"
+    status: Literal["accepted"] = "accepted"
+    partitions: int
+    message: str
+
+
+class CollectionStatus(BaseModel):
+    date: str
+    meet: int
+    total_races: int
+    collected_races: int
+    enriched_races: int
+    status: DayStatus
+    collection_status: DayStatus
+    enrichment_status: DayStatus
+    result_status: Literal["pending", "partial", "completed"]
+    last_updated: datetime | None
+
+
+class JobSummary(BaseModel):
+    job_id: str
+    type: str
+    status: JobStatus
+    job_name: str
+    partition: str | None
+    launched_by: Literal["api", "dagster"]
+    created_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+class JobList(BaseModel):
+    jobs: list[JobSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class JobLog(BaseModel):
+    timestamp: datetime
+    level: str
+    event: str | None
+    step: str | None
+    message: str
+
+
+class JobDetail(JobSummary):
+    progress: int = Field(..., ge=0, le=100)
+    current_step: str | None
+    parameters: dict[str, Any]
+    result: dict[str, Any] | None
+    error_message: str | None
+    logs: list[JobLog]
+
+
+class Message(BaseModel):
+    message: str
+
+
+class RaceList(BaseModel):
+    date: str
+    meet: int
+    count: int
+    races: list[dict[str, Any]]
