@@ -1,5 +1,16 @@
-"""The Dagster code location `kra` (assets are added as they are built)."""
+"""The Dagster code location `kra`: race-day assets, their checks, jobs, schedule and sensor."""
 
 from dagster import Definitions
 
-defs = Definitions()
+from kra_pipeline.defs.jobs import collect_race_cards, collect_races
+from kra_pipeline.defs.race_day_assets import race_day_assets
+from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.schedules import evening_collection, recollect_unfinished_days
+
+defs = Definitions(
+    assets=race_day_assets,
+    jobs=[collect_races, collect_race_cards],
+    schedules=[evening_collection],
+    sensors=[recollect_unfinished_days],
+    resources=default_resources(),
+)

@@ -17,8 +17,10 @@ TIMEZONE = "Asia/Seoul"
 FIRST_RACE_DATE = "20150101"
 MEETS: tuple[str, ...] = ("1", "2", "3")
 
+# end_offset=1: today (KST) is a partition too, so today's card and this evening's results can
+# be collected before the day is over.
 date_partitions = DailyPartitionsDefinition(
-    start_date=FIRST_RACE_DATE, fmt=DATE_FORMAT, timezone=TIMEZONE
+    start_date=FIRST_RACE_DATE, fmt=DATE_FORMAT, timezone=TIMEZONE, end_offset=1
 )
 meet_partitions = StaticPartitionsDefinition(list(MEETS))
 

@@ -1,0 +1,78 @@
+"""Dagster resources: the KRA client, the race store and per-run choices."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from dagster import ConfigurableResource, Failure
+from pydantic import Field
+from sqlalchemy import Engine
+
+from kra_pipeline.kra.client import KraClient
+from kra_pipeline.kra.config import KraSettings
+from kra_pipeline.kra.errors import KraConfigurationError, KraRequestError
+from kra_pipeline.store.db import get_engine
+
+
+class KraApiResource(ConfigurableResource):
+    """A rate-limited KRA client; settings come from KRA_* variables unless overridden here."""
+
+    base_url: str | None = Field(
+        default=None, description="Overrides KRA_API_BASE_URL (e.g. the offline simulator)."
+    )
+
+    @contextmanager
+    def client(self) -> Iterator[KraClient]:
+        """A client whose configuration errors fail the step at once, without retries."""
+        overrides = {"base_url": self.base_url} if self.base_url else {}
+        try:
+            settings = KraSettings(**overrides)
+            with KraClient(settings) as client:
+                yield client
+        except (KraConfigurationError, KraRequestError) as error:
+            raise Failure(description=str(error), allow_retries=False) from error
+
+
+class RaceStoreResource(ConfigurableResource):
+    """The race store; KRA_DATABASE_URL (or a SQLite file under KRA_HOME) unless set here."""
+
+    database_url: str | None = Field(default=None, description="Overrides KRA_DATABASE_URL.")
+
+    def engine(self) -> Engine:
+        return get_engine(self.database_url)
+
+
+class RaceSelection(ConfigurableResource):
+    """Which races of the day a run handles; empty means the whole day."""
+
+    race_numbers: list[int] = Field(
+        default_factory=list, description="Race numbers to collect; empty collects every race."
+    )
+
+    def chosen(self) -> set[int] | None:
+        return set(self.race_numbers) or None
+
+
+class ReferenceCache(ConfigurableResource):
+    """How long horse, jockey and trainer details stay fresh in the race store."""
+
+    max_age_days: float = Field(
+        default_factory=lambda: float(os.environ.get("KRA_REFERENCE_MAX_AGE_DAYS", "7")),
+        description="Details older than this are fetched again (KRA_REFERENCE_MAX_AGE_DAYS).",
+    )
+
+    @property
+    def max_age(self) -> timedelta:
+        return timedelta(days=self.max_age_days)
+
+
+def default_resources() -> dict[str, ConfigurableResource]:
+    return {
+        "kra_api": KraApiResource(),
+        "race_store": RaceStoreResource(),
+        "race_selection": RaceSelection(),
+        "reference_cache": ReferenceCache(),
+    }
