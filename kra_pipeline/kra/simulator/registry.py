@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
-from typing import Any
 
 from kra_pipeline.kra.simulator import names
 
@@ -65,7 +64,9 @@ def _career(rng: random.Random, starts_total: int, starts_year: int, skill: floa
     def split(starts: int) -> list[int]:
         return [min(starts, round(starts * s * rng.uniform(0.8, 1.2))) for s in shares]
 
-    total, year = split(starts_total), split(starts_year)
+    starts_year = min(starts_year, starts_total)
+    total = split(starts_total)
+    year = [min(y, t) for y, t in zip(split(starts_year), total, strict=True)]
     return Career(starts_total, *total, starts_year, *year)
 
 
@@ -149,7 +150,8 @@ class Registry:
             prefix = 100000 if rng.random() < 0.1 else 0
             number = f"{prefix + base + meet * 100 + index:06d}"
             born = rng.randint(1965, 2002)
-            since = (born + rng.randint(20, 30)) * 10000 + rng.randint(1, 12) * 100 + 1
+            start_year = min(born + rng.randint(19, 30), self.today_year - 1)
+            since = start_year * 10000 + rng.randint(1, 12) * 100 + 1
             years = max(0, self.today_year - since // 10000)
             skill = rng.random()
             per_year = rng.randint(150, 420) if kind == "jockey" else rng.randint(120, 300)
@@ -189,7 +191,7 @@ class Registry:
         age = self.today_year - cohort
         skill = rng.betavariate(2, 3)
         starts_total = 0 if age < 2 else min(80, (age - 2) * rng.randint(4, 9) + rng.randint(0, 6))
-        starts_year = min(starts_total, rng.randint(0, 9))
+        starts_year = min(starts_total, rng.randint(0, 9)) if age in RACING_AGES else 0
         career = _career(rng, starts_total, starts_year, skill)
         prize = (
             career.wins_total * rng.randint(15, 40) * 1_000_000
@@ -247,82 +249,3 @@ class Registry:
                 if person.number == padded:
                     return person
         return None
-
-
-def horse_record(horse: Horse) -> dict[str, Any]:
-    """An API8_2 raceHorseInfo_2 item."""
-    return _keyed_like_kra(
-        {
-            "birthday": horse.birthday,
-            "chaksunT": horse.prize_total,
-            "faHrName": horse.sire[1],
-            "faHrNo": wire_id(horse.sire[0]),
-            "hrLastAmt": horse.price,
-            "hrName": horse.name,
-            "hrNo": wire_id(horse.number),
-            "meet": names.REGISTRY_MEET_NAMES[horse.meet],
-            "moHrName": horse.dam[1],
-            "moHrNo": wire_id(horse.dam[0]),
-            "name": horse.country,
-            **horse.career.counters(),
-            "owName": horse.owner[1],
-            "owNo": wire_id(horse.owner[0]),
-            "rank": horse.grade,
-            "rating": horse.rating,
-            "sex": horse.sex,
-            "trName": horse.trainer.name,
-            "trNo": wire_id(horse.trainer.number),
-        }
-    )
-
-
-def jockey_record(jockey: Person, today: int) -> dict[str, Any]:
-    """An API12_1 jockeyInfo_1 item: no rates, the client computes them."""
-    return _keyed_like_kra(
-        {
-            "age": today // 10000 - jockey.birthday // 10000,
-            "birthday": jockey.birthday,
-            "debut": jockey.since,
-            "jkName": jockey.name,
-            "jkNo": wire_id(jockey.number),
-            "meet": names.REGISTRY_MEET_NAMES[jockey.meet],
-            **jockey.career.counters(),
-            "part": jockey.part,
-            "spDate": "-",
-            "wgOther": jockey.weight,
-            "wgPart": jockey.weight,
-        }
-    )
-
-
-def _keyed_like_kra(record: dict[str, Any]) -> dict[str, Any]:
-    """KRA sends every record with its keys in plain code-point order."""
-    return dict(sorted(record.items()))
-
-
-def _rate(count: int, starts: int) -> int:
-    """KRA's trainer rates are integer percents, truncated."""
-    return count * 100 // starts if starts else 0
-
-
-def trainer_record(trainer: Person) -> dict[str, Any]:
-    """An API19_1 trainerInfo_1 item, with KRA's own integer win/top-2/top-3 rates."""
-    c = trainer.career
-    return _keyed_like_kra(
-        {
-            "age": "-",
-            "birthday": "-",
-            "meet": names.REGISTRY_MEET_NAMES[trainer.meet],
-            **c.counters(),
-            "part": trainer.part,
-            "plcRateT": _rate(c.wins_total + c.seconds_total + c.thirds_total, c.starts_total),
-            "plcRateY": _rate(c.wins_year + c.seconds_year + c.thirds_year, c.starts_year),
-            "qnlRateT": _rate(c.wins_total + c.seconds_total, c.starts_total),
-            "qnlRateY": _rate(c.wins_year + c.seconds_year, c.starts_year),
-            "stDate": trainer.since,
-            "trName": trainer.name,
-            "trNo": wire_id(trainer.number),
-            "winRateT": _rate(c.wins_total, c.starts_total),
-            "winRateY": _rate(c.wins_year, c.starts_year),
-        }
-    )

@@ -14,12 +14,8 @@ from typing import Any
 
 from kra_pipeline.kra.simulator import names
 from kra_pipeline.kra.simulator.racing import RaceDay, build_race_day, races_on, to_date
-from kra_pipeline.kra.simulator.registry import (
-    Registry,
-    horse_record,
-    jockey_record,
-    trainer_record,
-)
+from kra_pipeline.kra.simulator.records import horse_record, jockey_record, trainer_record
+from kra_pipeline.kra.simulator.registry import Registry
 
 DEFAULT_SEED = 20250608
 SEOUL = dt.timezone(dt.timedelta(hours=9), "KST")  # Korea keeps no daylight saving time
