@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.limiter import SharedRateLimiter
+from tests.fixtures.postgres import temporary_postgres_database
 
 
 def test_default_bucket_lives_in_kra_home(isolated_kra_home: Path) -> None:
@@ -86,18 +85,10 @@ def test_processes_sharing_a_bucket_never_exceed_the_window(tmp_path: Path) -> N
 
 
 @pytest.fixture
-def postgres_limiter_url() -> Iterator[str]:
-    """A throwaway database on the local PostgreSQL server, dropped afterwards."""
-    psycopg = pytest.importorskip("psycopg")
-    admin = os.environ.get("KRA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"kra_limiter_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def postgres_limiter_url(postgres_server_url: str) -> Iterator[str]:
+    """A throwaway database on the local PostgreSQL server (skipped locally when absent)."""
+    with temporary_postgres_database("kra_limiter") as url:
+        yield url
 
 
 @pytest.mark.postgres
