@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import requests
 from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunRecord, RunsFilter
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
@@ -189,9 +190,9 @@ class DagsterGateway:
                 job_name, run_config=dict(run_config), tags=all_tags
             )
         except DagsterGraphQLClientError as exc:
-            if "connecting to url" in str(exc):
+            if _connection_failed(exc):
                 raise self._unreachable(exc) from exc
-            raise LaunchRejected(f"Dagster refused to launch {job_name}: {exc}") from exc
+            raise LaunchRejected(f"Dagster refused to launch {job_name}: {_reason(exc)}") from exc
 
     def launch_backfill(self, partition_keys: Sequence[str], tags: Mapping[str, str]) -> str:
         """A partition backfill of the three race-day assets; answers the backfill id."""
@@ -216,13 +217,20 @@ class DagsterGateway:
         return str(result["backfillId"])
 
     def cancel_run(self, run_id: str) -> None:
-        """Terminate a queued or running run through GraphQL (the UI's own path)."""
+        """Drop a queued run from the queue; terminate a running one through GraphQL."""
+        run = self.instance.get_run_by_id(run_id)
+        if run is not None and run.status in (
+            DagsterRunStatus.QUEUED,
+            DagsterRunStatus.NOT_STARTED,
+        ):
+            self.instance.report_run_canceled(run, message="Cancelled through the REST API")
+            return
         try:
             self._graphql().terminate_run(run_id)
         except DagsterGraphQLClientError as exc:
-            if "connecting to url" in str(exc):
+            if _connection_failed(exc):
                 raise self._unreachable(exc) from exc
-            raise LaunchRejected(f"Dagster refused to cancel run {run_id}: {exc}") from exc
+            raise LaunchRejected(f"Dagster refused to cancel run {run_id}: {_reason(exc)}") from exc
 
     # -- run records ----------------------------------------------------------------------
     def get_run(self, run_id: str) -> RunView | None:
@@ -408,6 +416,24 @@ class DagsterGateway:
     def storage_ok(self) -> int:
         """Number of runs in storage; raises with the storage's own message when unreachable."""
         return self.instance.get_runs_count()
+
+
+def _connection_failed(exc: BaseException) -> bool:
+    """The GraphQL client wraps refused connections several layers deep."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, requests.exceptions.ConnectionError | ConnectionError):
+            return True
+        if "connecting to url" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _reason(exc: DagsterGraphQLClientError) -> str:
+    """Dagster's own words (error type and message), without the echoed GraphQL query."""
+    parts = [str(arg) for arg in exc.args if arg and "mutation" not in str(arg)]
+    return ": ".join(parts)[:500] or exc.__class__.__name__
 
 
 def _level_name(level: int | str) -> str:

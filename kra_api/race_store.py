@@ -33,3 +33,9 @@ def check_store() -> str:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     return masked_url(engine.url)
+
+
+def without_results(race: dict[str, Any]) -> dict[str, Any]:
+    """The race as a card: entrants' post-race `result` dropped (options.get_results=false)."""
+    entrants = [{k: v for k, v in e.items() if k != "result"} for e in race.get("entrants", [])]
+    return {**race, "entrants": entrants}

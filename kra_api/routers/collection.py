@@ -13,7 +13,7 @@ from kra_api.collection_status import compute_collection_status
 from kra_api.deps import get_gateway, get_launcher, get_settings
 from kra_api.gateway import DagsterGateway
 from kra_api.launcher import CollectionLauncher, InvalidRaceDay, partition_key
-from kra_api.race_store import races_for_day
+from kra_api.race_store import races_for_day, without_results
 from kra_api.schemas import (
     RACE_DATE_PATTERN,
     BackfillAccepted,
@@ -74,6 +74,8 @@ async def collect(
         )
         return JSONResponse(_accepted(launched.run_id, estimate, message), status_code=202)
     races = await asyncio.to_thread(races_for_day, body.date, body.meet, body.race_numbers)
+    if not body.options.get_results:
+        races = [without_results(race) for race in races]
     if run.status != "SUCCESS" or not races:
         detail = await asyncio.to_thread(launcher.gateway.run_detail, run.run_id, 0)
         reason = detail.error_message or (
