@@ -21,9 +21,6 @@ from kra_pipeline.store import repository
 # Calls a whole-meet listing usually costs at a page size of 1000 (a meet has ~1,500 horses
 # and well under 100 jockeys or trainers). A listing wins once more ids than this are missing.
 DEFAULT_LISTING_COST: dict[str, int] = {"horse": 2, "jockey": 1, "trainer": 1}
-# After a listing, ids it did not contain (moved to another meet, retired) are looked up one
-# by one, but never more than this many per kind and race day.
-MAX_LOOKUPS_AFTER_LISTING = 5
 
 
 @dataclass(frozen=True)
@@ -113,7 +110,9 @@ def _fetch_missing(
         wanted = set(plan.missing)
         for detail in kind.list_meet(client, meet):
             found[kind.detail_id(detail)] = detail
-        leftovers = sorted(wanted - found.keys())[:MAX_LOOKUPS_AFTER_LISTING]
+        # A listing holds only active horses and people: the retired or transferred ones of
+        # an older race day are looked up by id.
+        leftovers = sorted(wanted - found.keys())
     else:
         leftovers = list(plan.missing)
     for detail_id in leftovers:
