@@ -15,7 +15,7 @@ from typing import Any
 
 from kra_pipeline.kra.simulator import names
 from kra_pipeline.kra.simulator.registry import Horse, Person, Registry, wire_id
-from kra_pipeline.kra.simulator.sectionals import sectional_fields, zero_sectionals
+from kra_pipeline.kra.simulator.sectionals import number, sectional_fields, zero_sectionals
 
 RACE_WEEKDAYS: dict[int, tuple[int, ...]] = {1: (5, 6), 2: (4, 5), 3: (4, 6)}  # Mon=0
 RACES_PER_DAY: dict[int, tuple[int, int]] = {1: (10, 12), 2: (8, 10), 3: (7, 9)}
@@ -53,12 +53,6 @@ MARGINS: tuple[tuple[str | int, float], ...] = (
 )
 MARGIN_WEIGHTS = (3, 4, 6, 12, 10, 10, 6, 7, 5, 6, 4, 4, 3, 2, 1, 1)
 TRACKS = ("건조", "양호", "다습", "포화", "불량")
-
-
-def number(value: float) -> int | float:
-    """KRA's serializer: a whole number goes out as an int (3, not 3.0), else one decimal."""
-    rounded = round(value, 1)
-    return int(rounded) if rounded == int(rounded) else rounded
 
 
 def to_date(race_date: str | int) -> dt.date:

@@ -1,4 +1,4 @@
-"""The people and horses of the simulated world, and their API8_2 / API12_1 / API19_1 records.
+"""The people and horses of the simulated world (their wire records are in records.py).
 
 Jockeys, trainers and owners form a fixed roster per meet. Horses come in yearly cohorts per
 meet, so a race in 2015 or 2030 is run by horses of a believable age; a horse's id encodes its

@@ -59,7 +59,8 @@ def _tenth(value: float) -> float:
     return round(value, 1)
 
 
-def _number(value: float) -> int | float:
+def number(value: float) -> int | float:
+    """KRA's serializer: a whole number goes out as an int (3, not 3.0), else one decimal."""
     rounded = round(value, 1)
     return int(rounded) if rounded == int(rounded) else rounded
 
@@ -106,30 +107,30 @@ def sectional_fields(
         for label, metres in points.items():
             places = _positions(trips, metres)
             for fields, trip, place in zip(out, trips, places, strict=True):
-                fields[f"se{label}AccTime"] = _number(trip.at(metres)) if place else 0
+                fields[f"se{label}AccTime"] = number(trip.at(metres)) if place else 0
                 fields[f"sj{label}Ord"] = place
     elif meet == 3:
         for k in (1, 2, 3, 4, 6, 8):
             metres = distance - 200 * k
             places = _positions(trips, metres)
             for fields, trip, place in zip(out, trips, places, strict=True):
-                fields[f"buG{k}fAccTime"] = _number(trip.at(metres)) if place else 0
+                fields[f"buG{k}fAccTime"] = number(trip.at(metres)) if place else 0
                 fields[f"buG{k}fOrd"] = place
         start_places = _positions(trips, 200)
         for fields, trip, place in zip(out, trips, start_places, strict=True):
-            fields["buS1fAccTime"] = fields["buS1fTime"] = _number(trip.at(200))
+            fields["buS1fAccTime"] = fields["buS1fTime"] = number(trip.at(200))
             fields["buS1fOrd"] = place
             for far, near in ((10, 8), (8, 6), (6, 4), (4, 2)):
                 begin, end = distance - 200 * far, distance - 200 * near
                 if begin >= 0 and end > 0:
-                    fields[f"bu_{far}_{near}fTime"] = _number(trip.at(end) - trip.at(begin))
+                    fields[f"bu_{far}_{near}fTime"] = number(trip.at(end) - trip.at(begin))
             for k in (1, 2, 3):
-                fields[f"bu_{k}fGTime"] = _number(trip.finish_time - trip.at(distance - 200 * k))
+                fields[f"bu_{k}fGTime"] = number(trip.finish_time - trip.at(distance - 200 * k))
     else:
         for fields, trip in zip(out, trips, strict=True):
-            fields["jeS1fTime"] = _number(trip.at(200))
+            fields["jeS1fTime"] = number(trip.at(200))
             for c, metres in corners.items():
-                fields[f"je_{c}cTime"] = _number(trip.at(metres)) if metres > 0 else 0
-            fields["jeG3fTime"] = _number(trip.finish_time - trip.at(distance - 600))
-            fields["jeG1fTime"] = _number(trip.finish_time - trip.at(distance - 200))
+                fields[f"je_{c}cTime"] = number(trip.at(metres)) if metres > 0 else 0
+            fields["jeG3fTime"] = number(trip.finish_time - trip.at(distance - 600))
+            fields["jeG1fTime"] = number(trip.finish_time - trip.at(distance - 200))
     return out
