@@ -3,6 +3,8 @@
 Reference details live in the race store with the time they were fetched. Only ids whose
 details are missing or older than the cache age are fetched, and for each kind the cheaper
 path is chosen: a per-id look-up for a few ids, or one whole-meet listing when many are missing.
+A listing holds only the active registry, so while the last listing of a meet is still fresh,
+ids it lacked (retired or transferred) go straight to per-id look-ups instead of a new listing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import Engine
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.models import EnrichedEntrant, Race
 from kra_pipeline.store import repository
+from kra_pipeline.store.listings import last_listing, record_listing
 
 # Calls a whole-meet listing usually costs at a page size of 1000 (a meet has ~1,500 horses
 # and well under 100 jockeys or trainers). A listing wins once more ids than this are missing.
@@ -82,11 +85,18 @@ class FetchPlan:
         return DEFAULT_LISTING_COST[self.kind] if self.use_listing else len(self.missing)
 
 
-def plan_fetch(kind: str, missing: Iterable[str], listing_cost: int | None = None) -> FetchPlan:
-    """Per-id look-ups while they are cheaper than a listing, otherwise one listing."""
+def plan_fetch(
+    kind: str,
+    missing: Iterable[str],
+    listing_cost: int | None = None,
+    *,
+    listing_is_fresh: bool = False,
+) -> FetchPlan:
+    """Per-id look-ups while they are cheaper than a listing (or a fresh listing lacked
+    them), otherwise one listing."""
     ids = tuple(sorted(set(missing)))
     cost = DEFAULT_LISTING_COST[kind] if listing_cost is None else listing_cost
-    return FetchPlan(kind=kind, missing=ids, use_listing=len(ids) > cost)
+    return FetchPlan(kind=kind, missing=ids, use_listing=not listing_is_fresh and len(ids) > cost)
 
 
 @dataclass
@@ -103,13 +113,19 @@ class EnrichmentOutcome:
 
 
 def _fetch_missing(
-    kind: ReferenceKind, plan: FetchPlan, client: KraClient, meet: int
+    engine: Engine,
+    kind: ReferenceKind,
+    plan: FetchPlan,
+    client: KraClient,
+    meet: int,
+    now: datetime,
 ) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if plan.use_listing:
         wanted = set(plan.missing)
         for detail in kind.list_meet(client, meet):
             found[kind.detail_id(detail)] = detail
+        record_listing(engine, kind.name, meet, now, len(found))
         # A listing holds only active horses and people: the retired or transferred ones of
         # an older race day are looked up by id.
         leftovers = sorted(wanted - found.keys())
@@ -140,10 +156,12 @@ def enrich_races(
     for kind in REFERENCE_KINDS:
         wanted = {i for i in (kind.entrant_id(e) for e in entrants) if i}
         cached = kind.load(engine, wanted, fresher_than=now - max_age)
-        plan = plan_fetch(kind.name, wanted - cached.keys())
+        listed_at = last_listing(engine, kind.name, meet)
+        fresh_listing = listed_at is not None and listed_at >= now - max_age
+        plan = plan_fetch(kind.name, wanted - cached.keys(), listing_is_fresh=fresh_listing)
         plans.append(plan)
         if plan.missing:
-            fetched = _fetch_missing(kind, plan, client, meet)
+            fetched = _fetch_missing(engine, kind, plan, client, meet, now)
             kind.upsert(engine, list(fetched.values()), fetched_at=now)
             cached.update({i: d for i, d in fetched.items() if i in wanted})
         details[kind.name] = cached

@@ -275,3 +275,15 @@ CARD_COLUMNS = (
     "is_scratched",
 )
 RESULT_COLUMNS = ("finish_position", "finish_time", "margin", "finish_note", "sectionals")
+
+
+class ReferenceListingRow(Base):
+    """When a whole-meet registry listing was last fetched, so it is not repeated for ids it
+    cannot contain (retired or transferred horses and people)."""
+
+    __tablename__ = "reference_listings"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    meet: Mapped[int] = mapped_column(primary_key=True)
+    fetched_at: Mapped[datetime]
+    listed_count: Mapped[int]
