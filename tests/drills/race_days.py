@@ -1,0 +1,124 @@
+"""What every drill checks at the end: the race store holds each race day exactly as KRA has it.
+
+The simulator's world is the ground truth: a partition is complete when its stored races equal
+`group_races` of the world's items and every entrant is enriched from the world's registries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+from sqlalchemy import Engine
+
+from kra_pipeline.defs.race_day_assets import race_day_assets
+from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.kra.models import (
+    EnrichedEntrant,
+    HorseDetail,
+    JockeyDetail,
+    Race,
+    RaceEntrant,
+    TrainerDetail,
+    group_races,
+)
+from kra_pipeline.kra.simulator.world import SimulatedWorld
+from kra_pipeline.store import repository
+
+# June 2025 lies in the past of this world, so its race days carry results.
+TODAY = "20250701"
+BACKFILL_FIRST, BACKFILL_LAST = "20250601", "20250614"
+MEETS = (1, 2, 3)
+
+
+def calendar_days(first: str, last: str) -> list[str]:
+    """Every date from `first` to `last` (YYYYMMDD), racing or not, as a backfill covers them."""
+    day = dt.datetime.strptime(first, "%Y%m%d").date()
+    stop = dt.datetime.strptime(last, "%Y%m%d").date()
+    every: list[str] = []
+    while day <= stop:
+        every.append(day.strftime("%Y%m%d"))
+        day += dt.timedelta(days=1)
+    return every
+
+
+def backfill_partitions(first: str = BACKFILL_FIRST, last: str = BACKFILL_LAST) -> list[str]:
+    """Partition keys (`date|meet`) of every date × meet in the range, like a UI backfill."""
+    return [f"{day}|{meet}" for day in calendar_days(first, last) for meet in MEETS]
+
+
+def split(key: str) -> tuple[str, int]:
+    race_date, meet = key.split("|")
+    return race_date, int(meet)
+
+
+def materialize_race_day(
+    instance: DagsterInstance, key: str, *, raise_on_error: bool = True, **resources: Any
+) -> ExecuteInProcessResult:
+    """Run the three real race-day assets for one partition, as the collect_races job does."""
+    return materialize(
+        race_day_assets,
+        partition_key=key,
+        instance=instance,
+        resources={**default_resources(), **resources},
+        raise_on_error=raise_on_error,
+    )
+
+
+def expected_races(world: SimulatedWorld, race_date: str, meet: int) -> list[Race]:
+    return group_races(
+        [RaceEntrant.from_item(item) for item in world.race_day_items(meet, race_date)]
+    )
+
+
+def expected_enrichment(world: SimulatedWorld, races: list[Race]) -> list[EnrichedEntrant]:
+    """Every entrant joined with the world's horse, jockey and trainer records."""
+    rows = []
+    for race in races:
+        for entrant in race.entrants:
+            horse = world.horse_item(entrant.horse_no)
+            jockey = world.jockey_item(entrant.jockey_no)
+            trainer = world.trainer_item(entrant.trainer_no)
+            rows.append(
+                EnrichedEntrant.build(
+                    entrant,
+                    HorseDetail.from_item(horse) if horse else None,
+                    JockeyDetail.from_item(jockey) if jockey else None,
+                    TrainerDetail.from_item(trainer) if trainer else None,
+                )
+            )
+    return rows
+
+
+def _order(rows: list[EnrichedEntrant]) -> list[EnrichedEntrant]:
+    return sorted(rows, key=lambda row: (row.race_no, row.gate_no))
+
+
+def race_day_problems(engine: Engine, world: SimulatedWorld, key: str) -> list[str]:
+    """Why the stored partition differs from the world (empty when complete and exact)."""
+    race_date, meet = split(key)
+    expected = expected_races(world, race_date, meet)
+    stored = repository.load_collected_race_day(engine, race_date, meet)
+    problems = []
+    if stored != expected:
+        problems.append(
+            f"{key}: {len(stored)} stored races vs {len(expected)} in the world "
+            f"({sum(len(r.entrants) for r in stored)} vs "
+            f"{sum(len(r.entrants) for r in expected)} entrants)"
+        )
+    enriched = _order(repository.load_enriched_race_day(engine, race_date, meet))
+    if enriched != _order(expected_enrichment(world, expected)):
+        missing = sum(1 for row in enriched if row.missing_details)
+        problems.append(
+            f"{key}: {len(enriched)} enriched rows ({missing} with missing details) vs "
+            f"{sum(len(r.entrants) for r in expected)} entrants"
+        )
+    return problems
+
+
+def has_no_rows(engine: Engine, key: str) -> bool:
+    race_date, meet = split(key)
+    return not repository.load_collected_race_day(
+        engine, race_date, meet
+    ) and not repository.load_enriched_race_day(engine, race_date, meet)
