@@ -89,14 +89,16 @@ def simulator(
 
     `client_env` adds KRA_* settings for the block (e.g. KRA_RATE_LIMIT_PER_MINUTE="100").
     """
-    with SimulatorServer(config or SimulatorConfig()) as server:
-        with environment(
+    with (
+        SimulatorServer(config or SimulatorConfig()) as server,
+        environment(
             KRA_API_BASE_URL=f"{server.base_url}/B551015",
             KRA_API_KEY=SIMULATOR_API_KEY,
             KRA_RATE_LIMIT_PER_MINUTE=client_env.pop("KRA_RATE_LIMIT_PER_MINUTE", "100000"),
             **client_env,
-        ):
-            yield server
+        ),
+    ):
+        yield server
 
 
 # -- calendar --------------------------------------------------------------------------------
