@@ -1,6 +1,6 @@
 """The Dagster code location `kra`: race-day assets, their checks, jobs, schedule and sensor."""
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from kra_pipeline.defs.jobs import collect_race_cards, collect_races
 from kra_pipeline.defs.race_day_assets import race_day_assets
@@ -13,4 +13,7 @@ defs = Definitions(
     schedules=[evening_collection],
     sensors=[recollect_unfinished_days],
     resources=default_resources(),
+    # raw → collected → enriched is a strict chain: a process per step would buy no
+    # parallelism and cost a Python + Dagster start-up per step. Runs still run side by side.
+    executor=in_process_executor,
 )

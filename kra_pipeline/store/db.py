@@ -21,8 +21,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from filelock import FileLock
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -120,6 +118,11 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 def upgrade_to_head(engine: Engine) -> None:
     """`alembic upgrade head`, serialised between processes (file lock / advisory lock)."""
+    # Imported here: Alembic costs seconds at import, and every Dagster step process imports
+    # this module while only the first connection per process migrates.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config(str(ALEMBIC_INI))
     with migration_connection(engine) as connection:
         config.attributes["connection"] = connection
