@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 _STEP_END = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
              DagsterEventType.STEP_SKIPPED}  # fmt: skip
 _PAGE = 200
+STARTING_GRACE_SECONDS = 20.0
 
 _BACKFILL_MUTATION = """
 mutation Backfill($params: LaunchBackfillParams!) {
@@ -225,6 +227,13 @@ class DagsterGateway:
         ):
             self.instance.report_run_canceled(run, message="Cancelled through the REST API")
             return
+        # Dagster refuses to terminate a run while its process is starting: give it a moment.
+        deadline = time.monotonic() + STARTING_GRACE_SECONDS
+        while run is not None and run.status == DagsterRunStatus.STARTING:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+            run = self.instance.get_run_by_id(run_id)
         try:
             self._graphql().terminate_run(run_id)
         except DagsterGraphQLClientError as exc:

@@ -1,0 +1,178 @@
+"""End to end: `kra up`'s stack (webserver, daemon, REST API, simulator) on a temp DAGSTER_HOME.
+
+One stack per module; every request goes over HTTP to the API process, as a client would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from dagster import DagsterInstance
+
+from kra_api.auth import key_fingerprint
+from kra_api.gateway import CALLER_TAG, JOB_TYPE_TAG, DagsterGateway
+from kra_api.launcher import run_config
+from kra_api.stack import REPO_ROOT, Stack, recent_seoul_race_day
+from tests.api.conftest import HEADERS_A, HEADERS_B, KEY_A, KEY_B
+
+pytestmark = pytest.mark.slow
+HOLD_TAG = "e2e/hold"
+FINISHED = ("completed", "failed", "cancelled")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("kra_stack") / "dagster"
+
+
+@pytest.fixture(scope="module")
+def stack(dagster_home: Path) -> Iterator[Stack]:
+    home = dagster_home.parent
+    dagster_home.mkdir()
+    # The repo's instance config plus a tag no run may hold a slot for: runs tagged with it stay
+    # queued, so cancelling a queued run can be tested while the daemon runs.
+    config = (REPO_ROOT / "dagster.yaml").read_text()
+    config = config.replace(
+        "    max_concurrent_runs: 4\n",
+        f'    max_concurrent_runs: 4\n    tag_concurrency_limits:\n      - key: "{HOLD_TAG}"\n'
+        "        limit: 0\n",
+    )
+    (dagster_home / "dagster.yaml").write_text(config)
+    saved = dict(os.environ)
+    for name in ("KRA_API_KEY", "KRA_API_BASE_URL", "KRA_DATABASE_URL", "ENVIRONMENT"):
+        os.environ.pop(name, None)
+    os.environ |= {
+        "KRA_HOME": str(home),
+        "DAGSTER_HOME": str(dagster_home),
+        "VALID_API_KEYS": json.dumps([KEY_A, KEY_B]),
+        "COLLECTION_SYNC_WAIT_SECONDS": "120",
+    }
+    running = Stack(api_port=_free_port(), dagster_port=_free_port())
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.api_url, timeout=180) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def race_date(stack: Stack) -> str:
+    return recent_seoul_race_day(stack)
+
+
+def _race_day(stack: Stack, meet: int) -> str:
+    """The latest past day on which the simulator races at `meet`."""
+    world = stack.simulator.world
+    days = world.race_days("20250101", recent_seoul_race_day(stack))
+    return [day for day, m in days if m == meet][-1]
+
+
+def _wait_job(api: httpx.Client, job_id: str, until: tuple[str, ...], timeout: float = 150) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = api.get(f"/api/v2/jobs/{job_id}", headers=HEADERS_A).json()
+        if job["status"] in until or time.monotonic() > deadline:
+            return job
+        time.sleep(0.5)
+
+
+def test_async_collection_matches_the_simulator(
+    stack: Stack, api: httpx.Client, race_date: str
+) -> None:
+    body = {"date": race_date, "meet": 1, "options": {"enrich": True}}
+    first = api.post("/api/v2/collection/async", json=body, headers=HEADERS_A)
+    again = api.post("/api/v2/collection/async", json=body, headers=HEADERS_A)
+    assert first.status_code == again.status_code == 202
+    job_id = first.json()["job_id"]
+    assert again.json()["job_id"] == job_id  # the in-flight run, not a second one
+    assert first.json()["webhook_url"] == f"/api/v2/jobs/{job_id}"
+    assert api.get(f"/api/v2/jobs/{job_id}", headers=HEADERS_B).status_code == 404
+
+    job = _wait_job(api, job_id, FINISHED)
+    assert job["status"] == "completed", job["error_message"]
+    assert job["progress"] == 100
+    assert job["parameters"]["partition"] == f"{race_date}|1"
+    assert job["result"]["collected_race_day"]["race_count"] > 0
+    assert job["logs"]
+
+    truth = {item["rcNo"] for item in stack.simulator.world.race_day_items(1, race_date)}
+    status = api.get(
+        "/api/v2/collection/status", params={"date": race_date, "meet": 1}, headers=HEADERS_B
+    ).json()
+    assert status["total_races"] == status["collected_races"] == len(truth)
+    assert status["enriched_races"] == len(truth)
+    assert (status["status"], status["collection_status"]) == ("completed", "completed")
+
+    races = api.get("/api/v2/races", params={"date": race_date, "meet": 1}, headers=HEADERS_A)
+    assert {race["race_no"] for race in races.json()["races"]} == truth
+
+
+def test_sync_collection_returns_the_asked_races(stack: Stack, api: httpx.Client) -> None:
+    body = {
+        "date": _race_day(stack, 3),
+        "meet": 3,
+        "race_numbers": [1, 2],
+        "options": {"enrich": False},
+    }
+    answer = api.post("/api/v2/collection/", json=body, headers=HEADERS_B)
+    assert answer.status_code == 200, answer.text
+    document = answer.json()
+    assert document["status"] == "success"
+    assert [race["race_no"] for race in document["data"]] == [1, 2]
+    assert all(race["entrants"] for race in document["data"])
+    assert all("result" not in e for race in document["data"] for e in race["entrants"])
+
+
+def test_cancel_a_queued_run(
+    stack: Stack, api: httpx.Client, race_date: str, dagster_home: Path
+) -> None:
+    instance = DagsterInstance.from_config(str(dagster_home))
+    gateway = DagsterGateway(stack.dagster_url, instance=instance)
+    tags = {HOLD_TAG: "1", JOB_TYPE_TAG: "collection", CALLER_TAG: key_fingerprint(KEY_A)}
+    run_id = gateway.launch_run("collect_race_cards", f"{race_date}|2", run_config(None), tags)
+    assert _wait_job(api, run_id, ("queued",), timeout=5)["status"] == "queued"
+    answer = api.post(f"/api/v2/jobs/{run_id}/cancel", headers=HEADERS_A)
+    assert answer.status_code == 200
+    assert _wait_job(api, run_id, FINISHED)["status"] == "cancelled"
+    assert api.post(f"/api/v2/jobs/{run_id}/cancel", headers=HEADERS_A).status_code == 409
+
+
+def test_cancel_a_running_run(stack: Stack, api: httpx.Client) -> None:
+    body = {"date": _race_day(stack, 2), "meet": 2, "options": {"enrich": True}}
+    job_id = api.post("/api/v2/collection/async", json=body, headers=HEADERS_A).json()["job_id"]
+    job = _wait_job(api, job_id, ("processing", *FINISHED))
+    assert job["status"] == "processing"
+    answer = api.post(f"/api/v2/jobs/{job_id}/cancel", headers=HEADERS_A)
+    assert answer.status_code == 200, answer.text
+    assert _wait_job(api, job_id, FINISHED)["status"] == "cancelled"
+
+
+def test_detailed_health_sees_every_part(api: httpx.Client) -> None:
+    health = api.get("/health/detailed").json()
+    checks = health["checks"]
+    for part in ("dagster_storage", "dagster_daemon", "dagster_webserver", "race_store"):
+        assert checks[part]["status"] == "healthy", checks[part]
+    assert checks["kra_api_key"]["configured"]  # the simulator's key, set by the stack
+    assert health["status"] == "healthy"
