@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraConfigurationError, KraRequestError
+from kra_pipeline.logging_config import configure_pipeline_logging
 from kra_pipeline.store.db import get_engine
 
 
@@ -27,6 +28,7 @@ class KraApiResource(ConfigurableResource):
     @contextmanager
     def client(self) -> Iterator[KraClient]:
         """A client whose configuration errors fail the step at once, without retries."""
+        configure_pipeline_logging()
         overrides = {"base_url": self.base_url} if self.base_url else {}
         try:
             settings = KraSettings(**overrides)

@@ -172,3 +172,33 @@ def test_a_wrong_key_fails_the_run_at_once_with_the_actionable_message(
         assert simulator.stats.total_calls == 1
         assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in result.all_events)
         assert instance.get_latest_materialization_event(AssetKey("raw_race_day")) is None
+
+
+def test_client_retries_show_in_the_runs_event_log(start_kra_simulator, monkeypatch, tmp_path):
+    from pathlib import Path
+
+    simulator = start_kra_simulator(fault_rate=0.6, fault_kinds=("server_error",), fault_seed=3)
+    monkeypatch.setenv("KRA_API_BASE_URL", simulator.base_url)
+    monkeypatch.setenv("KRA_API_KEY", "kra-simulator-key")
+    monkeypatch.setenv("KRA_API_BACKOFF_SECONDS", "0.01")
+    monkeypatch.setenv("KRA_API_MAX_ATTEMPTS", "20")
+    repo_yaml = Path(__file__).resolve().parents[2] / "dagster.yaml"
+    import yaml
+
+    python_logs = yaml.safe_load(repo_yaml.read_text())["python_logs"]
+    with instance_for_test(overrides={"python_logs": python_logs}) as instance:
+        result = materialize(
+            [race_day_assets[0]],
+            partition_key=f"{finished_race_day(simulator, SEOUL)}|1",
+            instance=instance,
+            resources=default_resources(),
+        )
+        assert result.success
+        messages = [
+            record.user_message
+            for record in instance.all_logs(result.run_id)
+            if "kra.retry" in record.user_message
+        ]
+    assert simulator.stats.faults["server_error"] >= 1
+    assert len(messages) == simulator.stats.faults["server_error"]
+    assert "api='API214_1'" in messages[0]
