@@ -1,0 +1,36 @@
+"""Entry points of the pipeline processes the drills start: one process = one Dagster worker.
+
+Spawned processes get the drill's environment explicitly (KRA_HOME, KRA_* settings), so they
+share the race store and the rate limiter with the test exactly as separate runs on one machine.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from multiprocessing.pool import Pool
+
+# Imported once by the fork server, so each worker starts in milliseconds instead of
+# importing Dagster again (seconds per process on a busy machine).
+PRELOAD = ["dagster", "sqlalchemy", "alembic", "tests.drills.race_days", "tests.drills.workers"]
+
+
+def pipeline_pool(processes: int) -> Pool:
+    """A pool of fresh single-threaded worker processes (forkserver: no inherited threads)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context.Pool(processes)
+
+
+def materialize_partitions(env: dict[str, str], keys: list[str]) -> dict[str, bool]:
+    """Materialize each partition in turn on an in-memory instance; success by key."""
+    os.environ.update(env)
+    from dagster import DagsterInstance
+
+    from tests.drills.race_days import materialize_race_day
+
+    outcome: dict[str, bool] = {}
+    with DagsterInstance.ephemeral() as instance:
+        for key in keys:
+            outcome[key] = materialize_race_day(instance, key, raise_on_error=False).success
+    return outcome
