@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-
 from harness import REPO_ROOT
 
 LOOPBACK = "127.0.0.1"
@@ -95,10 +94,21 @@ def rest_shim(workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]
     """The REST shim under uvicorn on the current DAGSTER_HOME; yields (base URL, process)."""
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "kra_api.app:create_app", "--factory",
-        "--host", LOOPBACK, "--port", str(port), "--log-level", "warning",
-        "--no-access-log", "--workers", str(workers),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "kra_api.app:create_app",
+        "--factory",
+        "--host",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
     url = f"http://{LOOPBACK}:{port}"
     with started([command], f"{url}/health") as processes:
         yield url, processes[0]
