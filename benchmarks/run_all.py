@@ -1,0 +1,179 @@
+"""Run every benchmark and write docs/BENCHMARKS.md with the figures and the machine.
+
+    uv run python benchmarks/run_all.py                 # everything; the quota backfill at
+                                                        # 100/min takes ~15 minutes
+    uv run python benchmarks/run_all.py --quick-quota   # quota backfill scaled to 100 per 6 s
+    uv run python benchmarks/run_all.py --only rest_latency memory
+
+Each benchmark runs as its own process (as documented for running it alone) and prints
+markdown; this script pastes that output between markers, so `--only` refreshes some
+sections and keeps the others. Benchmarks never fail on a time: they print figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import harness
+
+DOC = harness.REPO_ROOT / "docs" / "BENCHMARKS.md"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    args: tuple[str, ...]
+    about: str
+
+
+BENCHMARKS: tuple[Benchmark, ...] = (
+    Benchmark(
+        "calls_per_partition",
+        (),
+        "KRA calls per race-day partition when the real assets are materialized against the "
+        "simulator (ephemeral Dagster instance; calls do not depend on run storage): the first "
+        "race day of each meet with a cold reference cache, the next one warm, and a whole "
+        "month of every date × meet (race days and empty days) in date order. Calls are the "
+        "simulator's count, cross-checked with the assets' `api_calls` metadata. The original "
+        "design's count is computed from the simulator's own data: one call per race plus "
+        "three per entrant. Run for the last full month and the same month two years earlier.",
+    ),
+    Benchmark(
+        "quota_backfill",
+        (),
+        "Three months of every meet backfilled partition by partition with the simulator's "
+        "quota at 100 calls per 60 s and the client's limiter at KRA_RATE_LIMIT_PER_MINUTE=100. "
+        "Quota violations are the simulator's count of refused calls. `--window-seconds` runs "
+        "a scaled version (the same 100 calls per a shorter window); `--processes 3` runs three "
+        "workers sharing the SQLite limiter under KRA_HOME.",
+    ),
+    Benchmark(
+        "quota_backfill",
+        ("--months", "1", "--end-month", "{older}", "--window-seconds", "6", "--processes", "3"),
+        "Cross-process proof: an older month (many per-id horse look-ups, so the quota binds) "
+        "backfilled by three processes at once, each with its own ephemeral Dagster instance "
+        "(one shared instance would serialise their API steps through the `kra_api` pool), "
+        "kept within 100 calls per 6 s only by the shared limiter.",
+    ),
+    Benchmark(
+        "dagster_overhead",
+        (),
+        "What Dagster costs per run once the data is cached (one API214_1 call left): launch → "
+        "SUCCESS of `collect_races` with `execute_job` on a SQLite instance in a temp "
+        "DAGSTER_HOME with the repo's dagster.yaml (multiprocess executor), and runs per minute "
+        "through the queue: runs submitted through the webserver's GraphQL (the REST shim's "
+        "path) and started by `dagster-daemon` (max_concurrent_runs 4, `kra_api` pool of 1).",
+    ),
+    Benchmark(
+        "rest_latency",
+        (),
+        "The REST shim under uvicorn over an instance holding 10,000 runs and 10,000 "
+        "materialized partitions (3 assets each), written with Dagster's own row builders in "
+        "large transactions (see benchmarks/seed_instance.py), plus three real runs with full "
+        "event logs. A second process (benchmarks/loadgen.py, httpx + threads) sends 4 "
+        "concurrent clients' requests on loopback. Targets: status p95 ≤ 50 ms, job list "
+        "p95 ≤ 100 ms.",
+    ),
+    Benchmark(
+        "memory",
+        (),
+        "Peak RSS (VmHWM from /proc) of one race-day run in a fresh process; the shim's peak "
+        "after its load is in the REST table above.",
+    ),
+)
+
+
+def command(bench: Benchmark, args: argparse.Namespace) -> list[str]:
+    older = harness.previous_month(args.today, back=25)
+    extra = [part.format(older=older) for part in bench.args]
+    if bench.name == "quota_backfill" and args.quick_quota and not bench.args:
+        extra += ["--window-seconds", "6"]
+    return [sys.executable, f"benchmarks/{bench.name}.py", "--today", args.today, *extra]
+
+
+def section_id(index: int) -> str:
+    return f"bench-{index}"
+
+
+def render(index: int, bench: Benchmark, cmd: list[str], output: str, seconds: float) -> str:
+    """Heading, what is measured, how to reproduce, then the printed figures."""
+    shown = " ".join(["uv run python", *cmd[1:]])
+    text = output.strip().replace("\n## ", "\n### ")
+    heading, _, figures = text.partition("\n")
+    if not heading.startswith("## "):
+        heading, figures = f"## {bench.name}", text
+    return "\n".join([
+        f"<!-- {section_id(index)} -->",
+        heading.replace("## ", "### ", 1),
+        "",
+        bench.about,
+        "",
+        f"Reproduce: `{shown}` (measured {time.strftime('%Y-%m-%d')}, "
+        f"{seconds / 60:.1f} min on this machine)",
+        "",
+        figures.strip(),
+        f"<!-- /{section_id(index)} -->",
+    ])  # fmt: skip
+
+
+def write_doc(sections: dict[str, str]) -> None:
+    old = DOC.read_text() if DOC.exists() else ""
+    for match in re.finditer(r"<!-- (bench-\d+) -->.*?<!-- /\1 -->", old, re.S):
+        sections.setdefault(match.group(1), match.group(0))
+    body = [sections[section_id(i)] for i in range(len(BENCHMARKS)) if section_id(i) in sections]
+    header = [
+        "# Benchmarks",
+        "",
+        "Figures printed by `benchmarks/*.py` against the offline KRA simulator, each in a "
+        "temporary KRA_HOME and DAGSTER_HOME. Regenerate this file with "
+        "`uv run python benchmarks/run_all.py` (sections refreshed with `--only` keep their "
+        "own date in the reproduce line; the machine below is that of the last run).",
+        "",
+        *[f"- {line}" for line in harness.machine_lines()],
+        "",
+        FINDINGS.strip(),
+        "",
+        "## Figures",
+        "",
+    ]
+    DOC.write_text("\n".join(header) + "\n\n".join(body) + "\n")
+
+
+FINDINGS = """
+## Findings
+"""
+
+
+def main() -> None:
+    from kra_pipeline.kra.simulator.world import seoul_today
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="benchmark names to run (default: all)")
+    parser.add_argument("--quick-quota", action="store_true", help="scaled quota window (6 s)")
+    parser.add_argument("--today", default=seoul_today(), help="simulator's today (YYYYMMDD)")
+    args = parser.parse_args()
+    sections: dict[str, str] = {}
+    for index, bench in enumerate(BENCHMARKS):
+        if args.only and bench.name not in args.only:
+            continue
+        cmd = command(bench, args)
+        print(f"running {' '.join(cmd[1:])}", flush=True)
+        started = time.perf_counter()
+        done = subprocess.run(cmd, cwd=harness.REPO_ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        output = done.stdout
+        if done.returncode:
+            output += f"\n\n**Failed** (exit {done.returncode}):\n\n```\n{done.stderr[-3000:]}\n```"
+        print(output, flush=True)
+        sections[section_id(index)] = render(index, bench, cmd, output, seconds)
+        write_doc(dict(sections))
+    print(f"wrote {DOC.relative_to(harness.REPO_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
