@@ -253,5 +253,6 @@ def children_peak_rss_mib() -> float:
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A markdown table (the benchmarks print these; run_all pastes them into the doc)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    cells = [[str(cell).replace("|", "\\|") for cell in row] for row in rows]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines)
