@@ -10,6 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from kra_api.gateway import FINISHED, IN_FLIGHT, DagsterGateway, Materialization, RunView
+from kra_pipeline.contract import (
+    COLLECT_WITH_ENRICHMENT_JOB,
+    COLLECTED_ASSET,
+    ENRICHED_ASSET,
+    RAW_ASSET,
+)
 from kra_pipeline.partitions import race_day_key
 
 
@@ -40,9 +46,9 @@ def compute_collection_status(gateway: DagsterGateway, race_date: str, meet: int
     key = str(race_day_key(race_date, meet))
     mats = gateway.latest_materializations(key)
     runs = gateway.partition_runs(key)
-    raw = mats.get("raw_race_day")
-    collected = mats.get("collected_race_day")
-    enriched = mats.get("enriched_race_day")
+    raw = mats.get(RAW_ASSET)
+    collected = mats.get(COLLECTED_ASSET)
+    enriched = mats.get(ENRICHED_ASSET)
 
     collected_races = _count(collected, "race_count")
     enriched_races = _count(enriched, "race_count")
@@ -50,7 +56,7 @@ def compute_collection_status(gateway: DagsterGateway, race_date: str, meet: int
     finished_races = _count(collected, "finished_race_count")
 
     collection_status = _stage(collected, runs, ())
-    enrichment_status = _stage(enriched, runs, ("collect_races",))
+    enrichment_status = _stage(enriched, runs, (COLLECT_WITH_ENRICHMENT_JOB,))
     if collected is not None and collection_status == "completed" and total_races > collected_races:
         collection_status = "running" if any(r.status in IN_FLIGHT for r in runs) else "pending"
 

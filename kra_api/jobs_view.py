@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kra_api.gateway import (
+from kra_api.gateway import RunDetail, RunView
+from kra_pipeline.contract import (
     BACKFILL_TAG,
     CALLER_TAG,
+    COLLECT_CARDS_ONLY_JOB,
+    COLLECT_WITH_ENRICHMENT_JOB,
     JOB_TYPE_TAG,
     OPTIONS_TAG,
     PARTITION_TAG,
-    RunDetail,
-    RunView,
 )
 
 STATUS_MAP: dict[str, str] = {
@@ -29,8 +30,8 @@ STATUS_MAP: dict[str, str] = {
 }
 JOB_STATUSES = ("queued", "processing", "completed", "failed", "cancelled")
 JOB_TYPES = ("collection", "enrichment", "batch", "backfill")
-COLLECT_WITH_ENRICHMENT = "collect_races"
-COLLECT_CARDS_ONLY = "collect_race_cards"
+COLLECT_WITH_ENRICHMENT = COLLECT_WITH_ENRICHMENT_JOB
+COLLECT_CARDS_ONLY = COLLECT_CARDS_ONLY_JOB
 
 
 def dagster_statuses(job_status: str) -> list[str]:

@@ -9,17 +9,10 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from kra_api.gateway import (
-    CALLER_TAG,
-    FINISHED,
-    JOB_TYPE_TAG,
-    OPTIONS_TAG,
-    DagsterGateway,
-    RunView,
-    options_tag,
-)
+from kra_api.gateway import FINISHED, DagsterGateway, RunView, options_tag
 from kra_api.jobs_view import COLLECT_CARDS_ONLY, COLLECT_WITH_ENRICHMENT
 from kra_api.schemas import BackfillRequest, CollectionRequest
+from kra_pipeline.contract import CALLER_TAG, JOB_TYPE_TAG, OPTIONS_TAG
 from kra_pipeline.partitions import race_day_key, race_day_partitions
 
 DEFAULT_ESTIMATE_SECONDS = 30

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
 
+from kra_pipeline.contract import COLLECTED_ASSET, ENRICHED_ASSET
 from kra_pipeline.kra.models import (
     HORSE_ID_WIDTH,
     PERSON_ID_WIDTH,
@@ -24,8 +25,8 @@ MIN_FIELD, MAX_FIELD = 1, 16
 # Below this share of entrants with all three details, enrichment is reported as failed.
 MIN_ENRICHED_SHARE = 0.9
 
-COLLECTED = AssetKey("collected_race_day")
-ENRICHED = AssetKey("enriched_race_day")
+COLLECTED = AssetKey(COLLECTED_ASSET)
+ENRICHED = AssetKey(ENRICHED_ASSET)
 
 COLLECTED_CHECKS = [
     AssetCheckSpec("field_size_in_range", asset=COLLECTED, description="1–16 entrants per race"),

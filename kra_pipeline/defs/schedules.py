@@ -27,7 +27,8 @@ from dagster import (
     sensor,
 )
 
-from kra_pipeline.defs.jobs import JOB_TYPE_TAG, collect_races
+from kra_pipeline.contract import COLLECTED_ASSET, JOB_TYPE_TAG
+from kra_pipeline.defs.jobs import collect_races
 from kra_pipeline.partitions import (
     DATE_FORMAT,
     MEETS,
@@ -63,7 +64,7 @@ def evening_collection(context: ScheduleEvaluationContext) -> Iterator[RunReques
 
 def _latest_collected(instance: DagsterInstance, partition: str) -> EventLogRecord | None:
     result = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey("collected_race_day"), asset_partitions=[partition]),
+        AssetRecordsFilter(asset_key=AssetKey(COLLECTED_ASSET), asset_partitions=[partition]),
         limit=1,
     )
     return result.records[0] if result.records else None

@@ -1,0 +1,242 @@
+"""Reading runs, event logs and materializations from the DagsterInstance on DAGSTER_HOME."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance
+from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+
+from kra_api.gateway.records import (
+    LogLine,
+    Materialization,
+    RunDetail,
+    RunView,
+    level_name,
+    plain_metadata,
+    run_view,
+    timestamp_or_none,
+)
+from kra_pipeline.contract import (
+    CALLER_TAG,
+    ENRICHED_ASSET,
+    JOB_TYPE_TAG,
+    PARTITION_TAG,
+    RACE_DAY_ASSETS,
+    RAW_ASSET,
+)
+
+IN_FLIGHT = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
+FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
+_STEP_END = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
+             DagsterEventType.STEP_SKIPPED}  # fmt: skip
+_PAGE = 200
+STARTING_GRACE_SECONDS = 20.0
+
+
+class RunHistory:
+    """Runs, backfills, materializations and daemon heartbeats, as plain Python."""
+
+    _instance: DagsterInstance | None
+    _lock: threading.Lock
+    _kra_calls: tuple[int | None, float]
+
+    @property
+    def instance(self) -> DagsterInstance:
+        """The instance on DAGSTER_HOME (never Dagster's throwaway one)."""
+        with self._lock:
+            if self._instance is None:
+                from kra_pipeline.paths import dagster_home
+
+                os.environ.setdefault("DAGSTER_HOME", str(dagster_home()))
+                self._instance = DagsterInstance.get()
+            return self._instance
+
+    def get_run(self, run_id: str) -> RunView | None:
+        """The run, or None for an unknown or malformed id."""
+        try:
+            records = self.instance.get_run_records(RunsFilter(run_ids=[run_id]), limit=1)
+        except Exception:  # a malformed id may upset the storage's query; it is still unknown
+            return None
+        return run_view(records[0]) if records else None
+
+    def partition_runs(self, partition_key: str, limit: int = 20) -> list[RunView]:
+        records = self.instance.get_run_records(
+            RunsFilter(tags={PARTITION_TAG: partition_key}), limit=limit
+        )
+        return [run_view(r) for r in records]
+
+    def in_flight_runs(self, partition_key: str, job_name: str) -> list[RunView]:
+        flt = RunsFilter(
+            job_name=job_name,
+            tags={PARTITION_TAG: partition_key},
+            statuses=[DagsterRunStatus(s) for s in IN_FLIGHT],
+        )
+        return [run_view(r) for r in self.instance.get_run_records(flt)]
+
+    def list_runs(
+        self, *, caller: str, statuses: Sequence[str], job_type: str | None, limit: int, offset: int
+    ) -> tuple[list[RunView], int]:
+        """Newest first, only runs of this caller or launched outside the API; and their count."""
+        tags = {JOB_TYPE_TAG: job_type} if job_type else {}
+        run_statuses = [DagsterRunStatus(s) for s in statuses] or None
+        base = RunsFilter(statuses=run_statuses, tags=tags or None)
+        others = [fp for fp in self._callers() if fp != caller]
+        total = self.instance.get_runs_count(base)
+        if others:
+            hidden = RunsFilter(statuses=run_statuses, tags={**tags, CALLER_TAG: others})
+            total -= self.instance.get_runs_count(hidden)
+        visible: list[RunView] = []
+        skip, cursor = offset, None
+        while len(visible) < limit:
+            batch = self.instance.get_run_records(base, limit=_PAGE, cursor=cursor)
+            for record in batch:
+                if record.dagster_run.tags.get(CALLER_TAG) not in (None, caller):
+                    continue
+                if skip:
+                    skip -= 1
+                elif len(visible) < limit:
+                    visible.append(run_view(record))
+            if len(batch) < _PAGE:
+                break
+            cursor = batch[-1].dagster_run.run_id
+        return visible, max(total, 0)
+
+    def _callers(self) -> set[str]:
+        for key, values in self.instance.get_run_tags(tag_keys=[CALLER_TAG]):
+            if key == CALLER_TAG:
+                return set(values)
+        return set()
+
+    def runs_by_status(self) -> dict[str, int]:
+        return {
+            status.value: self.instance.get_runs_count(RunsFilter(statuses=[status]))
+            for status in DagsterRunStatus
+        }
+
+    def recent_durations(self, job_name: str, limit: int = 10) -> list[float]:
+        flt = RunsFilter(job_name=job_name, statuses=[DagsterRunStatus.SUCCESS])
+        return [
+            r.end_time - r.start_time
+            for r in self.instance.get_run_records(flt, limit=limit)
+            if r.start_time and r.end_time
+        ]
+
+    def run_detail(self, run_id: str, log_limit: int = 100) -> RunDetail:
+        """Progress, current step, failure reason, materializations and newest log lines."""
+        detail = RunDetail()
+        run = self.instance.get_run_by_id(run_id)
+        if run is not None and run.execution_plan_snapshot_id:
+            plan = self.instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+            detail.steps_total = len(plan.step_keys_to_execute or plan.steps)
+        started: dict[str, None] = {}
+        for entry in self.instance.all_logs(run_id):
+            event = entry.dagster_event
+            if event is None:
+                continue
+            if event.event_type == DagsterEventType.STEP_START and entry.step_key:
+                started[entry.step_key] = None
+            elif event.event_type in _STEP_END:
+                detail.steps_done += 1
+                started.pop(entry.step_key or "", None)
+                if event.event_type == DagsterEventType.STEP_FAILURE and not detail.error_message:
+                    error = getattr(event.event_specific_data, "error", None)
+                    detail.error_message = error.message.strip() if error else entry.message
+            elif event.event_type == DagsterEventType.RUN_FAILURE and not detail.error_message:
+                detail.error_message = entry.message or event.message
+            elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+                mat = event.step_materialization_data.materialization
+                detail.materializations[mat.asset_key.to_user_string()] = plain_metadata(
+                    mat.metadata
+                )
+        detail.current_step = next(reversed(started), None)
+        records = self.instance.get_records_for_run(run_id, limit=log_limit, ascending=False)
+        for record in records.records:
+            entry = record.event_log_entry
+            detail.logs.append(
+                LogLine(
+                    timestamp=datetime.fromtimestamp(entry.timestamp, tz=UTC),
+                    level=level_name(entry.level),
+                    event=entry.dagster_event.event_type_value if entry.dagster_event else None,
+                    step=entry.step_key,
+                    message=entry.message or entry.user_message or "",
+                )
+            )
+        return detail
+
+    def backfill(self, backfill_id: str) -> dict[str, Any] | None:
+        try:
+            backfill = self.instance.get_backfill(backfill_id)
+        except Exception:  # malformed ids are unknown ids
+            return None
+        if backfill is None:
+            return None
+        return {
+            "status": backfill.status.value,
+            "tags": dict(backfill.tags or {}),
+            "partitions": list(backfill.partition_names or []),
+            "created_at": timestamp_or_none(backfill.backfill_timestamp),
+            "completed_at": timestamp_or_none(backfill.backfill_end_timestamp),
+            "error": backfill.error.message if backfill.error else None,
+        }
+
+    # -- materializations -----------------------------------------------------------------
+    def latest_materializations(self, partition_key: str) -> dict[str, Materialization]:
+        """The newest materialization of each race-day asset for one partition."""
+        found: dict[str, Materialization] = {}
+        for name in RACE_DAY_ASSETS:
+            flt = AssetRecordsFilter(asset_key=AssetKey(name), asset_partitions=[partition_key])
+            result = self.instance.fetch_materializations(flt, limit=1)
+            if not result.records:
+                continue
+            entry = result.records[0].event_log_entry
+            mat = entry.asset_materialization
+            found[name] = Materialization(
+                asset=name,
+                run_id=entry.run_id,
+                timestamp=datetime.fromtimestamp(entry.timestamp, tz=UTC),
+                metadata=plain_metadata(mat.metadata if mat else {}),
+            )
+        return found
+
+    def materialized_partition_counts(self) -> dict[str, int]:
+        return {
+            name: len(self.instance.get_materialized_partitions(AssetKey(name)))
+            for name in RACE_DAY_ASSETS
+        }
+
+    def kra_calls_total(self) -> float:
+        """Sum of `api_calls` over every materialization, read incrementally between scrapes."""
+        cursor, total = self._kra_calls
+        newest = cursor
+        for name in (RAW_ASSET, ENRICHED_ASSET):  # the assets that call KRA
+            flt = AssetRecordsFilter(asset_key=AssetKey(name), after_storage_id=cursor)
+            page_cursor = None
+            while True:
+                page = self.instance.fetch_materializations(
+                    flt, limit=1000, cursor=page_cursor, ascending=True
+                )
+                for record in page.records:
+                    mat = record.event_log_entry.asset_materialization
+                    calls = mat.metadata.get("api_calls") if mat else None
+                    total += float(getattr(calls, "value", calls) or 0)
+                    newest = max(newest or 0, record.storage_id)
+                if not page.has_more:
+                    break
+                page_cursor = page.cursor
+        self._kra_calls = (newest, total)
+        return total
+
+    def daemon_heartbeats(self) -> dict[str, datetime]:
+        return {
+            name: datetime.fromtimestamp(beat.timestamp, tz=UTC)
+            for name, beat in self.instance.get_daemon_heartbeats().items()
+        }
+
+    def storage_ok(self) -> int:
+        """Number of runs in storage; raises with the storage's own message when unreachable."""
+        return self.instance.get_runs_count()

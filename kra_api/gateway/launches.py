@@ -1,0 +1,161 @@
+"""Launching and cancelling through the Dagster webserver's GraphQL API.
+
+Launches go through GraphQL, not the instance, so runs pass the run queue, the `kra_api` pool
+and the daemon, show in the UI and can be cancelled there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import requests
+from dagster import DagsterInstance
+from dagster._core.storage.dagster_run import DagsterRunStatus
+from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
+from kra_pipeline.contract import RACE_DAY_ASSETS
+from kra_pipeline.partitions import race_day_partitions
+
+STARTING_GRACE_SECONDS = 20.0
+
+_BACKFILL_MUTATION = """
+mutation Backfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+    ... on UnauthorizedError { message }
+    ... on PartitionSetNotFoundError { message }
+    ... on InvalidSubsetError { message }
+    ... on RunConflict { message }
+  }
+}
+"""
+
+
+class GatewayUnavailable(RuntimeError):
+    """The Dagster webserver cannot be reached; the message says which URL to check."""
+
+
+class LaunchRejected(RuntimeError):
+    """Dagster refused the launch (unknown job, bad config); the message is Dagster's reason."""
+
+
+class GraphQLLaunches:
+    """Launch runs and backfills, and cancel runs, of the `kra` code location."""
+
+    webserver_url: str
+
+    instance: DagsterInstance  # provided by RunHistory
+
+    def _graphql(self) -> DagsterGraphQLClient:
+        parts = urlsplit(self.webserver_url)
+        return DagsterGraphQLClient(
+            parts.hostname or "127.0.0.1",
+            port_number=parts.port,
+            use_https=parts.scheme == "https",
+            timeout=30,
+            path_prefix=parts.path.rstrip("/"),
+        )
+
+    def _unreachable(self, exc: Exception) -> GatewayUnavailable:
+        return GatewayUnavailable(
+            f"the Dagster webserver at {self.webserver_url} did not answer "
+            f"({exc.__class__.__name__}); start it with `kra up` or set DAGSTER_WEBSERVER_URL"
+        )
+
+    def ping_webserver(self) -> str:
+        """The webserver's Dagster version; raises GatewayUnavailable when it does not answer."""
+        try:
+            answer = httpx.post(
+                f"{self.webserver_url}/graphql", json={"query": "{ version }"}, timeout=5
+            )
+            answer.raise_for_status()
+            return str(answer.json()["data"]["version"])
+        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            raise self._unreachable(exc) from exc
+
+    def launch_run(
+        self,
+        job_name: str,
+        partition_key: str,
+        run_config: Mapping[str, Any],
+        tags: Mapping[str, str],
+    ) -> str:
+        """Submit one partitioned run through GraphQL and return its run id."""
+        all_tags = {**race_day_partitions.get_tags_for_partition_key(partition_key), **tags}
+        try:
+            return self._graphql().submit_job_execution(
+                job_name, run_config=dict(run_config), tags=all_tags
+            )
+        except DagsterGraphQLClientError as exc:
+            if _connection_failed(exc):
+                raise self._unreachable(exc) from exc
+            raise LaunchRejected(f"Dagster refused to launch {job_name}: {_reason(exc)}") from exc
+
+    def launch_backfill(self, partition_keys: Sequence[str], tags: Mapping[str, str]) -> str:
+        """A partition backfill of the three race-day assets; answers the backfill id."""
+        params = {
+            "partitionNames": list(partition_keys),
+            "assetSelection": [{"path": [name]} for name in RACE_DAY_ASSETS],
+            "tags": [{"key": k, "value": v} for k, v in tags.items()],
+            "title": f"kra backfill {partition_keys[0]} .. {partition_keys[-1]}",
+        }
+        try:
+            answer = httpx.post(
+                f"{self.webserver_url}/graphql",
+                json={"query": _BACKFILL_MUTATION, "variables": {"params": params}},
+                timeout=60,
+            )
+            answer.raise_for_status()
+            result = answer.json()["data"]["launchPartitionBackfill"]
+        except (httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
+            raise self._unreachable(exc) from exc
+        if result["__typename"] != "LaunchBackfillSuccess":
+            raise LaunchRejected(f"Dagster refused the backfill: {result.get('message')}")
+        return str(result["backfillId"])
+
+    def cancel_run(self, run_id: str) -> None:
+        """Drop a queued run from the queue; terminate a running one through GraphQL."""
+        run = self.instance.get_run_by_id(run_id)
+        if run is not None and run.status in (
+            DagsterRunStatus.QUEUED,
+            DagsterRunStatus.NOT_STARTED,
+        ):
+            self.instance.report_run_canceled(run, message="Cancelled through the REST API")
+            return
+        # Dagster refuses to terminate a run while its process is starting: give it a moment.
+        deadline = time.monotonic() + STARTING_GRACE_SECONDS
+        while run is not None and run.status == DagsterRunStatus.STARTING:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+            run = self.instance.get_run_by_id(run_id)
+        try:
+            self._graphql().terminate_run(run_id)
+        except DagsterGraphQLClientError as exc:
+            if _connection_failed(exc):
+                raise self._unreachable(exc) from exc
+            raise LaunchRejected(f"Dagster refused to cancel run {run_id}: {_reason(exc)}") from exc
+
+
+def _connection_failed(exc: BaseException) -> bool:
+    """The GraphQL client wraps refused connections several layers deep."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, requests.exceptions.ConnectionError | ConnectionError):
+            return True
+        if "connecting to url" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _reason(exc: DagsterGraphQLClientError) -> str:
+    """Dagster's own words (error type and message), without the echoed GraphQL query."""
+    parts = [str(arg) for arg in exc.args if arg and "mutation" not in str(arg)]
+    return ": ".join(parts)[:500] or exc.__class__.__name__
