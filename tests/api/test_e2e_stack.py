@@ -10,6 +10,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,29 @@ def test_detailed_health_sees_every_part(api: httpx.Client) -> None:
         assert checks[part]["status"] == "healthy", checks[part]
     assert checks["kra_api_key"]["configured"]  # the simulator's key, set by the stack
     assert health["status"] == "healthy"
+
+
+def test_backfill_collects_every_race_day_of_the_range(stack: Stack, api: httpx.Client) -> None:
+    world = stack.simulator.world
+    jeju_day = _race_day(stack, 2)  # a Friday or Saturday: the day before is a Thursday or Friday
+    days = [
+        (datetime.strptime(jeju_day, "%Y%m%d") - timedelta(days=n)).strftime("%Y%m%d")
+        for n in (1, 0)
+    ]
+    body = {"date_from": days[0], "date_to": days[1], "meets": [2, 3]}
+    answer = api.post("/api/v2/collection/backfill", json=body, headers=HEADERS_A)
+    assert answer.status_code == 202, answer.text
+    backfill_id = answer.json()["job_id"]
+    job = _wait_job(api, backfill_id, FINISHED, timeout=240)
+    assert job["type"] == "backfill"
+    assert job["status"] == "completed", job
+    for day in days:
+        for meet in (2, 3):
+            expected = {item["rcNo"] for item in world.race_day_items(meet, day)}
+            status = api.get(
+                "/api/v2/collection/status", params={"date": day, "meet": meet}, headers=HEADERS_A
+            ).json()
+            assert status["status"] == "completed", (day, meet, status)
+            assert status["collected_races"] == len(expected), (day, meet, status)
+    # Another caller does not see this caller's backfill.
+    assert api.get(f"/api/v2/jobs/{backfill_id}", headers=HEADERS_B).status_code == 404
