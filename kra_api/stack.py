@@ -18,12 +18,13 @@ from typing import Any
 import click
 import httpx
 
-from kra_api.settings import ApiSettings
-from kra_pipeline.paths import dagster_home
+from kra_api.settings import DEV_API_KEY, ApiSettings
+from kra_pipeline.paths import dagster_home, kra_home
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 180.0
+LOG_TAIL_LINES = 15
 
 
 def _executable(name: str) -> str:
@@ -52,6 +53,7 @@ class Stack:
     api_port: int = 8000
     dagster_port: int = 3000
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    log_files: dict[str, Path] = field(default_factory=dict)
     simulator: Any = None
 
     @property
@@ -100,9 +102,17 @@ class Stack:
                 "--host", LOOPBACK, "--port", str(self.api_port), "--log-level", "warning",
             ],
         }  # fmt: skip
+        logs = kra_home() / "logs"
+        logs.mkdir(exist_ok=True)
         click.echo(f"DAGSTER_HOME={home}")
+        click.echo(f"Logs of each process: {logs}/<name>.log")
         for name, command in commands.items():
-            self.processes[name] = subprocess.Popen(command, env=env, cwd=REPO_ROOT)
+            self.log_files[name] = logs / f"{name}.log"
+            with self.log_files[name].open("ab") as log:
+                self.processes[name] = subprocess.Popen(
+                    command, env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
+                )
+        click.echo("Starting the Dagster webserver, the daemon and the REST API...")
         self.wait_ready()
         click.echo(f"Dagster UI:  {self.dagster_url}")
         click.echo(f"REST API:    {self.api_url}/docs")
@@ -116,8 +126,9 @@ class Stack:
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     raise click.ClickException(
-                        f"{name} exited with code {process.returncode}; see its output above "
-                        "(a port in use? choose another with --api-port/--dagster-port)"
+                        f"{name} exited with code {process.returncode} (a port in use? choose "
+                        f"another with --api-port/--dagster-port). Its last lines:\n"
+                        f"{self.log_tail(name)}"
                     )
             for name, url in list(pending.items()):
                 try:
@@ -128,6 +139,14 @@ class Stack:
             if time.monotonic() > deadline:
                 raise click.ClickException(f"{', '.join(pending)} not ready after {timeout:g}s")
             time.sleep(0.5)
+
+    def log_tail(self, name: str) -> str:
+        """The last lines a child wrote, for an error message that shows what went wrong."""
+        path = self.log_files.get(name)
+        if path is None or not path.exists():
+            return "(no output)"
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return "\n".join(lines[-LOG_TAIL_LINES:]) or "(no output)"
 
     def stop(self) -> None:
         for process in reversed(self.processes.values()):
@@ -149,7 +168,8 @@ class Stack:
         while all(p.poll() is None for p in self.processes.values()):
             time.sleep(1)
         dead = [name for name, p in self.processes.items() if p.poll() is not None]
-        raise click.ClickException(f"{', '.join(dead)} stopped; shutting the stack down")
+        tails = "\n".join(f"--- {name} ---\n{self.log_tail(name)}" for name in dead)
+        raise click.ClickException(f"{', '.join(dead)} stopped; shutting the stack down\n{tails}")
 
 
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -206,7 +226,8 @@ def recent_seoul_race_day(stack: Stack) -> str:
 def demo_collection(stack: Stack, timeout: float = 600.0) -> dict[str, Any]:
     """One collection through the REST API, reported as it goes; returns the final status."""
     settings = ApiSettings()
-    headers = {"X-API-Key": settings.api_keys[0]}
+    api_key = settings.api_keys[0]
+    headers = {"X-API-Key": api_key}
     race_date = recent_seoul_race_day(stack)
     client = httpx.Client(base_url=stack.api_url, headers=headers, timeout=30)
     body = {"date": race_date, "meet": 1, "options": {"enrich": True}}
@@ -231,10 +252,16 @@ def demo_collection(stack: Stack, timeout: float = 600.0) -> dict[str, Any]:
         f"Race day {race_date} meet 1: {status.get('collected_races')}/{status.get('total_races')}"
         f" races collected, {status.get('enriched_races')} enriched ({status.get('status')})"
     )
+    # The development key is public; a configured key is the user's secret and is not printed.
+    shown_key = api_key if api_key == DEV_API_KEY else "<one of VALID_API_KEYS>"
     click.echo(f"  assets: {stack.dagster_url}/assets/collected_race_day")
     click.echo(
-        f"  races:  curl -H 'X-API-Key: ...' '{stack.api_url}/api/v2/races?date={race_date}&meet=1'"
+        f"  races:  curl -H 'X-API-Key: {shown_key}' "
+        f"'{stack.api_url}/api/v2/races?date={race_date}&meet=1'"
     )
+    from kra_pipeline.store.db import database_url, masked_url
+
+    click.echo(f"  store:  {masked_url(database_url())}")
     return {"job": job, "status": status}
 
 
