@@ -34,3 +34,22 @@ def materialize_partitions(env: dict[str, str], keys: list[str]) -> dict[str, bo
         for key in keys:
             outcome[key] = materialize_race_day(instance, key, raise_on_error=False).success
     return outcome
+
+
+def materialize_on_instance(env: dict[str, str], keys: list[str]) -> dict[str, str]:
+    """Like `materialize_partitions`, on the DAGSTER_HOME instance; outcome by key: "success",
+    "failure", or the error that escaped Dagster (e.g. its storage was unreachable)."""
+    os.environ.update(env)
+    from dagster import DagsterInstance
+
+    from tests.drills.race_days import materialize_race_day
+
+    outcome: dict[str, str] = {}
+    with DagsterInstance.get() as instance:
+        for key in keys:
+            try:
+                result = materialize_race_day(instance, key, raise_on_error=False)
+                outcome[key] = "success" if result.success else "failure"
+            except Exception as error:
+                outcome[key] = f"{type(error).__name__}: {str(error)[:200]}"
+    return outcome
