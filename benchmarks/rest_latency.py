@@ -54,17 +54,23 @@ def parse_args() -> argparse.Namespace:
 def postgres_database() -> Iterator[str]:
     """A throwaway database on the local server (trust auth), dropped afterwards."""
     name = f"kra_bench_{uuid.uuid4().hex[:10]}"
+    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        # SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3, whose server-side binding breaks
+        # dagster-postgres' `NOTIFY run_events, %(id)s`: name psycopg2 explicitly.
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+    finally:
+        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _admin(statement: sql.Composed) -> None:
+    """One statement on a fresh admin connection (a long benchmark outlives idle ones)."""
     admin = psycopg2.connect(connect_timeout=5, **POSTGRES_ADMIN)
-    admin.autocommit = True
+    admin.autocommit = True  # CREATE/DROP DATABASE refuse to run inside a transaction
     try:
         with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+            cursor.execute(statement)
     finally:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
         admin.close()
 
 
