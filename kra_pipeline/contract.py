@@ -17,6 +17,9 @@ JOB_TYPE_TAG = "kra/job_type"
 CALLER_TAG = "kra/caller"
 # The REST collection options, as sorted JSON.
 OPTIONS_TAG = "kra/options"
+# Set on a run whose KRA calls were refused for configuration (bad or missing key, no access):
+# the REST health check reads it, so a rejected key shows without spending an API call.
+CONFIGURATION_ERROR_TAG = "kra/configuration_error"
 # Tags Dagster itself puts on partitioned and backfill runs.
 PARTITION_TAG = "dagster/partition"
 BACKFILL_TAG = "dagster/backfill"

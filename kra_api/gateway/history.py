@@ -23,6 +23,7 @@ from kra_api.gateway.records import (
 )
 from kra_pipeline.contract import (
     CALLER_TAG,
+    CONFIGURATION_ERROR_TAG,
     ENRICHED_ASSET,
     JOB_TYPE_TAG,
     PARTITION_TAG,
@@ -230,6 +231,24 @@ class RunHistory:
                 page_cursor = page.cursor
         self._kra_calls = (newest, total)
         return total
+
+    def kra_key_refusal(self) -> dict[str, Any] | None:
+        """The newest run KRA refused for configuration, unless data was fetched after it."""
+        records = self.instance.get_run_records(
+            RunsFilter(tags={CONFIGURATION_ERROR_TAG: "true"}), limit=1
+        )
+        if not records:
+            return None
+        refused = records[0]
+        fetched = self.instance.fetch_materializations(AssetKey(RAW_ASSET), limit=1).records
+        refused_at = refused.end_time or refused.update_timestamp.timestamp()
+        if fetched and fetched[0].timestamp > refused_at:
+            return None
+        return {
+            "run_id": refused.dagster_run.run_id,
+            "at": timestamp_or_none(refused_at),
+            "message": self.run_detail(refused.dagster_run.run_id, log_limit=0).error_message,
+        }
 
     def daemon_heartbeats(self) -> dict[str, datetime]:
         return {

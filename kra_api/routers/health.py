@@ -74,11 +74,21 @@ def detailed_checks(gateway: DagsterGateway) -> dict[str, dict[str, Any]]:
             lambda: {"url": gateway.webserver_url, "version": gateway.ping_webserver()}
         ),
         "race_store": _check(lambda: {"url": check_store()}),
-        "kra_api_key": {
-            "status": "healthy" if os.environ.get("KRA_API_KEY") else "degraded",
-            "configured": bool(os.environ.get("KRA_API_KEY")),
-        },
+        "kra_api_key": _check(lambda: _kra_key(gateway)),
     }
+
+
+def _kra_key(gateway: DagsterGateway) -> dict[str, Any]:
+    """Whether a key is set, and whether KRA refused it in the newest run that reached KRA."""
+    configured = bool(os.environ.get("KRA_API_KEY"))
+    refusal = gateway.kra_key_refusal()
+    if refusal is not None:
+        raise RuntimeError(
+            f"KRA refused the configuration in run {refusal['run_id']}: {refusal['message']}"
+        )
+    if not configured:
+        raise RuntimeError("KRA_API_KEY is not set here: runs need it to reach the KRA API")
+    return {"configured": True}
 
 
 @router.get("/health/detailed")

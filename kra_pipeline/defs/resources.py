@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from dagster import ConfigurableResource, Failure
-from pydantic import Field
+from dagster import ConfigurableResource, DagsterInstance, Failure, InitResourceContext
+from pydantic import Field, PrivateAttr
 from sqlalchemy import Engine
 
+from kra_pipeline.contract import CONFIGURATION_ERROR_TAG
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraConfigurationError, KraRequestError
@@ -24,6 +25,12 @@ class KraApiResource(ConfigurableResource):
     base_url: str | None = Field(
         default=None, description="Overrides KRA_API_BASE_URL (e.g. the offline simulator)."
     )
+    _instance: DagsterInstance | None = PrivateAttr(default=None)
+    _run_id: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._instance = context.instance
+        self._run_id = context.run_id
 
     @contextmanager
     def client(self) -> Iterator[KraClient]:
@@ -35,7 +42,14 @@ class KraApiResource(ConfigurableResource):
             with KraClient(settings) as client:
                 yield client
         except (KraConfigurationError, KraRequestError) as error:
+            if isinstance(error, KraConfigurationError):
+                self._mark_run()
             raise Failure(description=str(error), allow_retries=False) from error
+
+    def _mark_run(self) -> None:
+        """Tag the run with the refusal so health checks see it without calling KRA."""
+        if self._instance is not None and self._run_id is not None:
+            self._instance.add_run_tags(self._run_id, {CONFIGURATION_ERROR_TAG: "true"})
 
 
 class RaceStoreResource(ConfigurableResource):
