@@ -1,0 +1,148 @@
+"""Drill: the same race day is launched twice at the same moment through the REST shim, and
+Dagster gets one run: both callers are handed the same job id.
+
+The runs go through a real Dagster webserver (GraphQL) on a throwaway DAGSTER_HOME with the
+repo's dagster.yaml; no daemon runs, so the first run is still queued when the second request
+arrives, exactly the window in which a duplicate could slip in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from dagster import DagsterInstance
+from dagster._core.storage.dagster_run import RunsFilter
+
+from tests.drills.dagster_home import REPO_ROOT, prepare_dagster_home
+
+pytest.importorskip("kra_api.launcher", reason="the REST shim is not there yet")
+
+from fastapi.testclient import TestClient
+
+from kra_api.app import create_app
+from kra_api.gateway import DagsterGateway
+from kra_api.settings import ApiSettings
+
+SHIM_KEY = "drill-shim-key-000000002"
+WEBSERVER_START_SECONDS = 180
+BODY = {"date": "20250607", "meet": 1, "options": {"enrich": True}}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def webserver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """`dagster-webserver` on loopback for a fresh DAGSTER_HOME; yields its URL."""
+    home = prepare_dagster_home(tmp_path / "dagster")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        str(Path(sys.executable).with_name("dagster-webserver")),
+        "-w", str(REPO_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, env=dict(os.environ),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + WEBSERVER_START_SECONDS
+        while True:
+            assert process.poll() is None, "dagster-webserver exited at start"
+            try:
+                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "dagster-webserver did not start"
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def post_together(*clients: TestClient) -> list[Any]:
+    """One identical POST through each client, all released at the same instant."""
+    barrier = threading.Barrier(len(clients))
+    answers: list[Any] = [None] * len(clients)
+
+    def post(slot: int) -> None:
+        barrier.wait()
+        answers[slot] = clients[slot].post(
+            "/api/v2/collection/async", json=BODY, headers={"X-API-Key": SHIM_KEY}
+        )
+
+    threads = [threading.Thread(target=post, args=(slot,)) for slot in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers
+
+
+@pytest.mark.slow
+def test_two_simultaneous_launches_of_a_race_day_give_one_run(webserver: str) -> None:
+    settings = ApiSettings(VALID_API_KEYS=json.dumps([SHIM_KEY]), DAGSTER_WEBSERVER_URL=webserver)
+    with DagsterInstance.get() as instance:
+        gateway = DagsterGateway(webserver, instance=instance)
+        with TestClient(create_app(settings, gateway, configure_logs=False)) as client:
+            first, second = post_together(client, client)
+    assert_one_run(instance_runs(), first, second)
+
+
+def instance_runs() -> list[str]:
+    with DagsterInstance.get() as instance:
+        runs = instance.get_runs(RunsFilter(tags={"dagster/partition": "20250607|1"}))
+        return [run.run_id for run in runs]
+
+
+def assert_one_run(run_ids: list[str], first: Any, second: Any) -> None:
+    assert first.status_code == second.status_code == 202, (first.text, second.text)
+    assert first.json()["job_id"] == second.json()["job_id"]
+    assert run_ids == [first.json()["job_id"]]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="CollectionLauncher dedups under a threading.Lock: two API processes both launch",
+)
+def test_two_api_processes_launching_a_race_day_at_once_give_one_run(webserver: str) -> None:
+    """Two workers of the shim (uvicorn --workers 2, or two replicas) each with its own app."""
+    settings = ApiSettings(VALID_API_KEYS=json.dumps([SHIM_KEY]), DAGSTER_WEBSERVER_URL=webserver)
+    with (
+        DagsterInstance.get() as instance_a,
+        DagsterInstance.get() as instance_b,
+        TestClient(
+            create_app(
+                settings, DagsterGateway(webserver, instance=instance_a), configure_logs=False
+            )
+        ) as a,
+        TestClient(
+            create_app(
+                settings, DagsterGateway(webserver, instance=instance_b), configure_logs=False
+            )
+        ) as b,
+    ):
+        first, second = post_together(a, b)
+    assert_one_run(instance_runs(), first, second)
