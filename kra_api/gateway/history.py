@@ -22,6 +22,7 @@ from kra_api.gateway.records import (
     timestamp_or_none,
 )
 from kra_pipeline.contract import (
+    BACKFILL_TAG,
     CALLER_TAG,
     CONFIGURATION_ERROR_TAG,
     ENRICHED_ASSET,
@@ -176,8 +177,16 @@ class RunHistory:
             return None
         if backfill is None:
             return None
+        # Progress from the backfill's own runs: the daemon marks the backfill complete only on
+        # its next pass, well after the last partition has finished.
+        runs = RunsFilter(tags={BACKFILL_TAG: backfill_id})
+        finished = RunsFilter(
+            tags={BACKFILL_TAG: backfill_id}, statuses=[DagsterRunStatus(s) for s in FINISHED]
+        )
         return {
             "status": backfill.status.value,
+            "runs_total": self.instance.get_runs_count(runs),
+            "runs_finished": self.instance.get_runs_count(finished),
             "tags": dict(backfill.tags or {}),
             "partitions": list(backfill.partition_names or []),
             "created_at": timestamp_or_none(backfill.backfill_timestamp),

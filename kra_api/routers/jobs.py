@@ -58,6 +58,14 @@ async def list_jobs(
     }
 
 
+def _backfill_progress(backfill: dict[str, Any]) -> int:
+    """Share of the backfill's partitions whose run has finished (100 once it is complete)."""
+    if backfill["completed_at"]:
+        return 100
+    partitions = len(backfill["partitions"]) or 1
+    return min(99, int(100 * backfill["runs_finished"] / partitions))
+
+
 def _backfill_document(backfill_id: str, backfill: dict[str, Any]) -> dict[str, Any]:
     return {
         "job_id": backfill_id,
@@ -69,7 +77,7 @@ def _backfill_document(backfill_id: str, backfill: dict[str, Any]) -> dict[str, 
         "created_at": backfill["created_at"],
         "started_at": backfill["created_at"],
         "completed_at": backfill["completed_at"],
-        "progress": 100 if backfill["completed_at"] else 0,
+        "progress": _backfill_progress(backfill),
         "current_step": None,
         "parameters": {"partitions": backfill["partitions"]},
         "result": None,
