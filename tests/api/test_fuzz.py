@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from dagster import instance_for_test
+from dagster import DagsterInstance
 from hypothesis import HealthCheck, settings
 
 from kra_api.app import create_app
@@ -15,15 +14,13 @@ from kra_api.gateway import DagsterGateway
 from kra_api.settings import ApiSettings
 from tests.api.conftest import KEY_A, NO_WEBSERVER
 
-# Kept open for the whole session: the schema is built at import, before any fixture exists.
-_INSTANCE = instance_for_test()
-
 
 def _app():  # type: ignore[no-untyped-def]
-    instance = _INSTANCE.__enter__()
+    """The app over an in-memory instance: the schema is built at import, before any fixture,
+    and an ephemeral instance needs no closing."""
     return create_app(
         ApiSettings(VALID_API_KEYS=json.dumps([KEY_A]), COLLECTION_SYNC_WAIT_SECONDS=0),
-        DagsterGateway(NO_WEBSERVER, instance=instance),
+        DagsterGateway(NO_WEBSERVER, instance=DagsterInstance.ephemeral()),
         configure_logs=False,
     )
 
@@ -37,9 +34,3 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
 def test_no_input_breaks_the_server(case: schemathesis.Case) -> None:
     response = case.call(headers={"X-API-Key": KEY_A})
     assert response.status_code < 500 or response.status_code in (502, 503), response.text
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_instance() -> Iterator[None]:
-    yield
-    _INSTANCE.__exit__(None, None, None)
