@@ -14,6 +14,7 @@ from kra_api.jobs_view import COLLECT_CARDS_ONLY, COLLECT_WITH_ENRICHMENT
 from kra_api.schemas import BackfillRequest, CollectionRequest
 from kra_pipeline.contract import CALLER_TAG, JOB_TYPE_TAG, OPTIONS_TAG
 from kra_pipeline.partitions import race_day_key, race_day_partitions
+from kra_pipeline.store.db import exclusive, get_engine
 
 DEFAULT_ESTIMATE_SECONDS = 30
 MAX_BACKFILL_DAYS = 366
@@ -69,7 +70,9 @@ class CollectionLauncher:
         job = COLLECT_WITH_ENRICHMENT if request.options.enrich else COLLECT_CARDS_ONLY
         races = sorted(request.race_numbers or [])
         options = options_tag(request.options.enrich, request.options.get_results)
-        with self._lock:
+        # The thread lock orders this process's requests; the store lock orders shim processes
+        # (uvicorn workers, or shims on several machines sharing a PostgreSQL store).
+        with self._lock, exclusive(get_engine(), f"launch {key}"):
             for run in self.gateway.in_flight_runs(key, job):
                 if _same_request(run, races, options, caller):
                     return Launched(run.run_id, reused=True)

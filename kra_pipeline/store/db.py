@@ -148,8 +148,40 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-# A fixed 63-bit key so every process of this project contends for the same advisory lock.
-_LOCK_KEY = int.from_bytes(hashlib.sha256(b"kra_pipeline.store migrations").digest()[:8]) >> 1
+def _advisory_key(name: str) -> int:
+    """A stable 63-bit PostgreSQL advisory-lock key for a lock name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8]) >> 1
+
+
+# Every process of this project contends for the same migration lock.
+_LOCK_KEY = _advisory_key("kra_pipeline.store migrations")
+
+
+@contextmanager
+def exclusive(engine: Engine, name: str, timeout_seconds: float = 30.0) -> Iterator[None]:
+    """Held by one process at a time among all that share this race store.
+
+    SQLite: a lock file beside the database (one machine). PostgreSQL: a session advisory
+    lock, so processes on different machines exclude each other too.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            key = {"key": _advisory_key(name)}
+            connection.execute(text(f"SET lock_timeout = '{int(timeout_seconds * 1000)}ms'"))
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+                connection.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    with FileLock(f"{database}.{digest}.lock", timeout=timeout_seconds):
+        yield
 
 
 @contextmanager
