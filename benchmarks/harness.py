@@ -245,6 +245,15 @@ def peak_rss_mib(pid: int | str = "self") -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def tree_peak_rss_mib(pid: int) -> float:
+    """The largest VmHWM among a process and its direct children (uvicorn workers), in MiB."""
+    peaks = [peak_rss_mib(pid)]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            peaks.append(peak_rss_mib(child))
+    return max(peaks)
+
+
 def children_peak_rss_mib() -> float:
     """The largest peak RSS among waited-for child processes, in MiB."""
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
