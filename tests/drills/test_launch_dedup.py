@@ -123,10 +123,6 @@ def assert_one_run(run_ids: list[str], first: Any, second: Any) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="CollectionLauncher dedups under a threading.Lock: two API processes both launch",
-)
 def test_two_api_processes_launching_a_race_day_at_once_give_one_run(webserver: str) -> None:
     """Two workers of the shim (uvicorn --workers 2, or two replicas) each with its own app."""
     settings = ApiSettings(VALID_API_KEYS=json.dumps([SHIM_KEY]), DAGSTER_WEBSERVER_URL=webserver)

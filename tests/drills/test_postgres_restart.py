@@ -139,18 +139,18 @@ def test_a_postgres_restart_mid_backfill_leaves_no_half_written_day(
 
     started = time.monotonic()
     with pipeline_pool(len(MEETS)) as pool:
-        pending = pool.starmap_async(materialize_on_instance, [(env, share) for share in by_meet])
+        pending = [pool.submit(materialize_on_instance, env, share) for share in by_meet]
         deadline = time.monotonic() + 120
         # Restart once every worker is inside a run (each has called KRA at least once).
-        while simulator.stats.total_calls < len(MEETS) and not pending.ready():
+        while simulator.stats.total_calls < len(MEETS) and not all(f.done() for f in pending):
             assert time.monotonic() < deadline, "the backfill never got going"
             time.sleep(0.05)
-        assert not pending.ready(), f"the backfill ended before the restart: {pending.get()}"
+        assert not all(f.done() for f in pending), "the backfill ended before the restart"
         print(f"restart at {time.monotonic() - started:.1f}s")
         subprocess.run(restart_postgres, check=True, capture_output=True, timeout=60)
         wait_until_accepting()
         print(f"back at {time.monotonic() - started:.1f}s")
-        outcomes = {k: v for outcome in pending.get(timeout=300) for k, v in outcome.items()}
+        outcomes = {k: v for f in pending for k, v in f.result(timeout=300).items()}
 
     print(f"backfill done at {time.monotonic() - started:.1f}s")
     dispose_engines()  # the test's own connections died with the server

@@ -74,10 +74,6 @@ def monitor(instance: DagsterInstance, ahead: float) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="dagster.yaml run_monitoring lacks max_runtime_seconds: a killed run stays STARTED",
-)
 def test_a_run_killed_mid_collection_is_failed_freed_retried_and_complete(
     tmp_path: Path, drill_simulator: DrillSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -53,10 +53,6 @@ def test_a_wrong_key_fails_on_the_first_call_with_the_actionable_message(
     importlib.util.find_spec("kra_api.routers.health") is None,
     reason="the REST shim's health route is not there yet",
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="/health/detailed only reports whether KRA_API_KEY is set, not that KRA rejects it",
-)
 def test_detailed_health_says_the_key_is_rejected(
     drill_simulator: DrillSimulator,
     ephemeral_instance: DagsterInstance,
