@@ -31,20 +31,25 @@ from kra_pipeline.kra.fields import (
     to_text,
 )
 
-RACE_FIELDS = (
-    "distance",
-    "race_class",
-    "race_name",
-    "age_condition",
-    "weight_condition",
-    "prize_condition",
-    "track",
-    "weather",
-    "start_time",
-)
+
+class RaceConditions(KraModel):
+    """What a race is run under: the same on every entrant's row of that race."""
+
+    distance: int | None = None
+    race_class: str | None = None
+    race_name: str | None = None
+    age_condition: str | None = None
+    weight_condition: str | None = None
+    prize_condition: str | None = None
+    track: str | None = None
+    weather: str | None = None
+    start_time: str | None = None
 
 
-class RaceEntrant(KraModel):
+RACE_FIELDS: tuple[str, ...] = tuple(RaceConditions.model_fields)
+
+
+class RaceEntrant(RaceConditions):
     """One horse in one race: a row of API214_1, typed, with the raw item kept whole."""
 
     race_date: str
@@ -68,15 +73,6 @@ class RaceEntrant(KraModel):
     place_odds: float | None = None
     rating: int | None = None
     is_scratched: bool = False
-    distance: int | None = None
-    race_class: str | None = None
-    race_name: str | None = None
-    age_condition: str | None = None
-    weight_condition: str | None = None
-    prize_condition: str | None = None
-    track: str | None = None
-    weather: str | None = None
-    start_time: str | None = None
     finish_position: int | None = None
     finish_time: float | None = None
     margin: str | None = None
@@ -149,21 +145,12 @@ class RaceEntrant(KraModel):
         return {k: v for k, v in self.raw.items() if is_post_race_field(k)}
 
 
-class Race(KraModel):
+class Race(RaceConditions):
     """One race of a race day with its field of entrants."""
 
     race_date: str
     meet: int
     race_no: int
-    distance: int | None = None
-    race_class: str | None = None
-    race_name: str | None = None
-    age_condition: str | None = None
-    weight_condition: str | None = None
-    prize_condition: str | None = None
-    track: str | None = None
-    weather: str | None = None
-    start_time: str | None = None
     entrants: list[RaceEntrant] = Field(default_factory=list)
 
     @property
@@ -306,6 +293,7 @@ __all__ = [
     "JockeyDetail",
     "Meet",
     "Race",
+    "RaceConditions",
     "RaceEntrant",
     "TrainerDetail",
     "compact_date",

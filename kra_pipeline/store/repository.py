@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select
 
 from kra_pipeline.kra.models import RACE_FIELDS, Race, RaceEntrant
+from kra_pipeline.store.day_rows import read_race_day_rows
 from kra_pipeline.store.db import read_session, write_session
 from kra_pipeline.store.enriched import load_enriched_race_day, replace_enriched_race_day
 from kra_pipeline.store.keys import check_race_day, check_race_numbers, day_filter
@@ -137,37 +138,21 @@ def replace_collected_race_day(
 
 def load_collected_race_day(engine: Engine, race_date: str, meet: int) -> list[Race]:
     """The stored races of a day with their entrants, sorted by race and gate."""
-    check_race_day(race_date, meet)
     with read_session(engine) as session:
-        races = session.scalars(
-            select(RaceRow).where(*day_filter(RaceRow, race_date, meet)).order_by(RaceRow.race_no)
-        ).all()
-        cards = session.scalars(
-            select(EntrantRow)
-            .where(*day_filter(EntrantRow, race_date, meet))
-            .order_by(EntrantRow.race_no, EntrantRow.gate_no)
-        ).all()
-        results = {
-            (row.race_no, row.gate_no): row
-            for row in session.scalars(
-                select(EntrantResultRow).where(*day_filter(EntrantResultRow, race_date, meet))
-            )
-        }
-    by_race: dict[int, list[EntrantRow]] = {}
-    for card in cards:
-        by_race.setdefault(card.race_no, []).append(card)
+        day = read_race_day_rows(session, race_date, meet)
+    by_race = day.cards_by_race()
     return [
         Race(
             race_date=race.race_date,
             meet=race.meet,
             race_no=race.race_no,
             entrants=[
-                _entrant(race, card, results.get((card.race_no, card.gate_no)))
+                _entrant(race, card, day.results.get((card.race_no, card.gate_no)))
                 for card in by_race.get(race.race_no, [])
             ],
             **{name: getattr(race, name) for name in RACE_FIELDS},
         )
-        for race in races
+        for race in day.races
     ]
 
 

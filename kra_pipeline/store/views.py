@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from kra_pipeline.kra.models import DETAIL_KINDS, RACE_FIELDS, RATE_FIELDS
+from kra_pipeline.store.day_rows import read_race_day_rows
 from kra_pipeline.store.db import read_session
 from kra_pipeline.store.keys import check_race_day, day_filter
 from kra_pipeline.store.tables import (
     CARD_COLUMNS,
     RESULT_COLUMNS,
     EnrichedEntrantRow,
-    EntrantResultRow,
     EntrantRow,
     RaceRow,
     RawRaceDayRow,
@@ -71,30 +71,17 @@ def list_races(engine: Engine, race_date: str, meet: int) -> list[dict[str, Any]
 
     `result` and `enrichment` are None when absent, so clients can tell "not yet" from zero.
     """
-    check_race_day(race_date, meet)
     with read_session(engine) as session:
-        races = session.scalars(
-            select(RaceRow).where(*day_filter(RaceRow, race_date, meet)).order_by(RaceRow.race_no)
-        ).all()
-        cards = session.scalars(
-            select(EntrantRow)
-            .where(*day_filter(EntrantRow, race_date, meet))
-            .order_by(EntrantRow.race_no, EntrantRow.gate_no)
-        ).all()
-        results = _by_gate(
-            session.scalars(
-                select(EntrantResultRow).where(*day_filter(EntrantResultRow, race_date, meet))
-            )
-        )
+        day = read_race_day_rows(session, race_date, meet)
         enriched = _by_gate(
             session.scalars(
                 select(EnrichedEntrantRow).where(*day_filter(EnrichedEntrantRow, race_date, meet))
             )
         )
     entrants: dict[int, list[dict[str, Any]]] = {}
-    for card in cards:
+    for card in day.cards:
         gate = (card.race_no, card.gate_no)
-        result = results.get(gate)
+        result = day.results.get(gate)
         enrichment = enriched.get(gate)
         entrants.setdefault(card.race_no, []).append(
             {
@@ -113,7 +100,7 @@ def list_races(engine: Engine, race_date: str, meet: int) -> list[dict[str, Any]
             "collected_at": race.collected_at.isoformat(),
             "entrants": entrants.get(race.race_no, []),
         }
-        for race in races
+        for race in day.races
     ]
 
 
