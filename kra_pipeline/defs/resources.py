@@ -30,7 +30,7 @@ class KraApiResource(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._instance = context.instance
-        self._run_id = context.run_id
+        self._run_id = context.run.run_id if context.run is not None else None
 
     @contextmanager
     def client(self) -> Iterator[KraClient]:
