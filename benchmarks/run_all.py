@@ -182,35 +182,26 @@ between runs; calls and quota violations are exact and deterministic for a given
   with `execute_job`. Through the queue (GraphQL submit → daemon → run worker process) 11 runs
   per minute: each queued run waited 55 s (median) for 0.6 s of work, so throughput is bound by
   starting one run-worker process per run (code location import) on 2 cores, not by KRA.
-- **REST shim: targets missed under 4 concurrent clients with one uvicorn worker** (SQLite status
-  p95 81–98 ms, job list 100–111 ms; PostgreSQL 157 ms and 157–195 ms). With one client the
-  SQLite shim meets both (status p95 25 ms, job list 38 ms). Two uvicorn workers bring SQLite's
-  job list within target (59–68 ms) and status to 43–73 ms (met in one run of two); on
-  PostgreSQL they do not help, since every query's new connection forks a server backend on
-  the same two cores. Causes, by profiling the gateway in-process:
-  1. *PostgreSQL: a new database connection per query.* `DagsterInstance.get()` builds
-     dagster-postgres storages with `NullPool`; only `instance.optimize_for_webserver(...)`
-     (what dagster-webserver calls) switches them to a pooled engine. The status endpoint
-     makes 7 queries: 76.5 ms → 5.5 ms per request with pooling, job list 54 → 23 ms.
-     Fix: in `DagsterGateway.instance`, call
-     `instance.optimize_for_webserver(statement_timeout=15000, pool_recycle=3600,
-     max_overflow=20)` after `DagsterInstance.get()`.
-  2. *SQLite: one event-log query at a time per process.* Dagster's `SqliteEventLogStorage`
-     holds a process-wide lock around every query and builds a new engine for each; status
-     makes 6 event-log queries (3 assets × materialization + asset details), ~17 ms of CPU
-     per request, so 4 clients queue. Fix: run the shim with `--workers 2` (or one per core),
-     and read the three assets' latest materializations in fewer queries.
-  3. *Job list reads 200 runs to show 50.* `list_runs` pages through `get_run_records` 200 at
-     a time to filter by caller in Python and deserialises every run body (35 of its 54 ms
-     in the profile).
-     Fix: fetch `offset + limit` (plus a margin) per page, and pass limit/offset straight to
-     the storage when no other caller's runs exist.
-- **Deploy note.** With SQLAlchemy 2.1 a bare `postgresql://` URL selects psycopg 3, and
-  dagster-postgres then fails on `NOTIFY run_events, %(notify_id)s` (syntax error at `$1`). The
-  benchmark uses `postgresql+psycopg2://`; the example in `deploy/dagster.postgres.yaml`
-  (`DAGSTER_PG_URL=postgresql://...`) should say so too.
-- **Memory.** A cold race day run peaks at 151 MiB RSS (in-process `materialize`); with the
-  multiprocess executor the launcher peaks at 134 MiB and the largest step process at 126 MiB.
+- **REST shim, 10,000 runs, 4 concurrent clients.** After the gateway fixes below (commit
+  ae92285), with **two uvicorn workers** PostgreSQL meets both targets (status p95 42.8 ms, job
+  list 71.7 ms; before the fixes 196 and 181 ms) and SQLite meets the job list (41.5 ms) but not
+  status (63.3 ms). With one worker: job list met on both (SQLite 73.9 ms, PostgreSQL 69.3 ms),
+  status missed (SQLite 105.5 ms, PostgreSQL 60.2 ms). With one client SQLite meets both.
+  Profiled in-process: a status request is ~10 ms of Dagster storage work (three partition
+  materialization reads, each with an asset-details read, plus the partition's runs) and ~7 ms
+  of HTTP framework, in one GIL-bound process, so 4 clients queue behind each other.
+  1. *Fixed — PostgreSQL opened a new connection per query.* `DagsterInstance.get()` builds
+     dagster-postgres storages without a pool; the gateway now calls
+     `instance.optimize_for_webserver(...)` as dagster-webserver does (in-process: status
+     76.5 → 5.5 ms, job list 54 → 23 ms).
+  2. *Open — SQLite answers one event-log query at a time per process* (Dagster's
+     `SqliteEventLogStorage` locks around a new engine per query). More workers help; `kra up`
+     runs one, because the Prometheus counters are per process (multi-process metrics first).
+     Reading the three latest materializations in one query would cut the status cost.
+  3. *Fixed — the job list read 200 runs to show 50;* it now reads `offset + limit`.
+- **Memory.** A cold race day run peaks at 151 MiB RSS (in-process `materialize`, which is how
+  the code location now executes runs); with a multiprocess executor the launcher peaks at
+  134 MiB and the largest step process at 126 MiB.
   The shim peaks at 150–165 MiB per worker with 10,000 runs in the instance.
 """
 
