@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,6 @@ import psycopg2
 import pytest
 from dagster import DagsterInstance
 from dagster._core.storage.dagster_run import DagsterRunStatus
-from psycopg2 import sql
 
 from kra_pipeline.store.db import dispose_engines, get_engine
 from tests.drills.conftest import DrillSimulator
@@ -33,7 +31,7 @@ from tests.fixtures.postgres import (
     POSTGRES_HOST,
     POSTGRES_PORT,
     POSTGRES_USER,
-    postgres_url,
+    temporary_postgres_database,
 )
 
 POSTGRES_CONFIG = REPO_ROOT / "deploy" / "dagster.postgres.yaml"
@@ -66,33 +64,14 @@ def wait_until_accepting(timeout: float = BACK_ONLINE_SECONDS) -> None:
             time.sleep(0.2)
 
 
-def admin(statement: sql.Composable) -> None:
-    """One statement on a fresh admin connection (a connection from before a restart is dead)."""
-    connection = psycopg2.connect(
-        host=POSTGRES_HOST,
-        port=POSTGRES_PORT,
-        user=POSTGRES_USER,
-        dbname=POSTGRES_ADMIN_DATABASE,
-        connect_timeout=5,
-    )
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        connection.close()
-
-
 @contextmanager
 def throwaway_database(prefix: str) -> Iterator[str]:
     """A new database for this drill, dropped afterwards even though the server restarted."""
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield postgres_url(name)
-    finally:
-        wait_until_accepting()
-        admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with temporary_postgres_database(prefix) as url:
+        try:
+            yield url
+        finally:
+            wait_until_accepting()  # the shared fixture drops it on a fresh connection
 
 
 @pytest.fixture
