@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from unittest import mock
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.fixtures.dagster_webserver import REPO_ROOT, prepare_dagster_home
+
+__all__ = ["REPO_ROOT", "clock_advanced_by", "materialize_command", "prepare_dagster_home"]
+
 ASSET_SELECTION = "raw_race_day,collected_race_day,enriched_race_day"
-
-
-def prepare_dagster_home(home: Path, config: Path = REPO_ROOT / "dagster.yaml") -> Path:
-    """`home` with the given instance config copied in, as `kra up` does."""
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(config, home / "dagster.yaml")
-    return home
 
 
 def dagster_cli() -> str:

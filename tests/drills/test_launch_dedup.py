@@ -11,20 +11,16 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from dagster import DagsterInstance
 from dagster._core.storage.dagster_run import RunsFilter
 
-from tests.drills.dagster_home import REPO_ROOT, prepare_dagster_home
+from tests.fixtures.dagster_webserver import dagster_webserver, prepare_dagster_home
 
 pytest.importorskip("kra_api.launcher", reason="the REST shim is not there yet")
 
@@ -50,35 +46,8 @@ def webserver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """`dagster-webserver` on loopback for a fresh DAGSTER_HOME; yields its URL."""
     home = prepare_dagster_home(tmp_path / "dagster")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        str(Path(sys.executable).with_name("dagster-webserver")),
-        "-w", str(REPO_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port),
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=dict(os.environ),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + WEBSERVER_START_SECONDS
-        while True:
-            assert process.poll() is None, "dagster-webserver exited at start"
-            try:
-                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "dagster-webserver did not start"
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with dagster_webserver(os.environ, tmp_path / "webserver.log") as server:
+        yield server.wait_ready(WEBSERVER_START_SECONDS)
 
 
 def post_together(*clients: TestClient) -> list[Any]:
