@@ -9,7 +9,6 @@ from kra_api.gateway import RunDetail, RunView
 from kra_pipeline.contract import (
     BACKFILL_TAG,
     CALLER_TAG,
-    COLLECT_CARDS_ONLY_JOB,
     COLLECT_WITH_ENRICHMENT_JOB,
     JOB_TYPE_TAG,
     OPTIONS_TAG,
@@ -30,8 +29,6 @@ STATUS_MAP: dict[str, str] = {
 }
 JOB_STATUSES = ("queued", "processing", "completed", "failed", "cancelled")
 JOB_TYPES = ("collection", "enrichment", "batch", "backfill")
-COLLECT_WITH_ENRICHMENT = COLLECT_WITH_ENRICHMENT_JOB
-COLLECT_CARDS_ONLY = COLLECT_CARDS_ONLY_JOB
 
 
 def dagster_statuses(job_status: str) -> list[str]:
@@ -61,7 +58,7 @@ def parameters(run: RunView) -> dict[str, Any]:
     try:
         options = json.loads(run.tags.get(OPTIONS_TAG, ""))
     except ValueError:
-        options = {"enrich": run.job_name == COLLECT_WITH_ENRICHMENT, "get_results": False}
+        options = {"enrich": run.job_name == COLLECT_WITH_ENRICHMENT_JOB, "get_results": False}
     return {
         "partition": run.tags.get(PARTITION_TAG),
         "race_numbers": list(selection.get("race_numbers") or []) or None,

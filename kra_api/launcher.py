@@ -10,10 +10,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kra_api.gateway import FINISHED, DagsterGateway, RunView, options_tag
-from kra_api.jobs_view import COLLECT_CARDS_ONLY, COLLECT_WITH_ENRICHMENT
 from kra_api.schemas import BackfillRequest, CollectionRequest
-from kra_pipeline.contract import CALLER_TAG, JOB_TYPE_TAG, OPTIONS_TAG
-from kra_pipeline.partitions import race_day_key, race_day_partitions
+from kra_pipeline.contract import (
+    CALLER_TAG,
+    COLLECT_CARDS_ONLY_JOB,
+    COLLECT_WITH_ENRICHMENT_JOB,
+    JOB_TYPE_TAG,
+    OPTIONS_TAG,
+)
+from kra_pipeline.partitions import (
+    FIRST_RACE_DATE,
+    date_partitions,
+    race_day_key,
+    race_day_partitions,
+)
 from kra_pipeline.store.db import exclusive, get_engine
 
 DEFAULT_ESTIMATE_SECONDS = 30
@@ -34,14 +44,17 @@ def partition_key(race_date: str, meet: int) -> str:
     """The partition key of a race day, or InvalidRaceDay saying which dates are allowed."""
     key = str(race_day_key(race_date, meet))
     if not race_day_partitions.has_partition_key(key):
-        dates = race_day_partitions.get_partitions_def_for_dimension("date")
-        keys = dates.get_partition_keys()
-        first, last = (keys[0], keys[-1]) if keys else ("?", "?")
+        last = date_partitions.get_last_partition_key()
         raise InvalidRaceDay(
-            f"date {race_date} is not a collectable race day: use a date from {first} to {last} "
-            "(a day becomes collectable once it is over in Asia/Seoul)"
+            f"date {race_date} is not a collectable race day: use a date from {FIRST_RACE_DATE} "
+            f"to {last} (today in Asia/Seoul is the latest)"
         )
     return key
+
+
+def collection_job(enrich: bool) -> str:
+    """The job a collection runs: with enrichment, or the race cards only."""
+    return COLLECT_WITH_ENRICHMENT_JOB if enrich else COLLECT_CARDS_ONLY_JOB
 
 
 def run_config(race_numbers: list[int] | None) -> dict[str, object]:
@@ -67,7 +80,7 @@ class CollectionLauncher:
     def launch(self, request: CollectionRequest, caller: str) -> Launched:
         """Blocking; call through asyncio.to_thread."""
         key = partition_key(request.date, request.meet)
-        job = COLLECT_WITH_ENRICHMENT if request.options.enrich else COLLECT_CARDS_ONLY
+        job = collection_job(request.options.enrich)
         races = sorted(request.race_numbers or [])
         options = options_tag(request.options.enrich, request.options.get_results)
         # The thread lock orders this process's requests; the store lock orders shim processes
@@ -82,7 +95,7 @@ class CollectionLauncher:
 
     def estimated_seconds(self, enrich: bool) -> int:
         """Mean duration of recent successful runs of the same job, or a default."""
-        job = COLLECT_WITH_ENRICHMENT if enrich else COLLECT_CARDS_ONLY
+        job = collection_job(enrich)
         durations = self.gateway.recent_durations(job)
         if not durations:
             return DEFAULT_ESTIMATE_SECONDS

@@ -150,7 +150,9 @@ def enrich_races(
     now = now or datetime.now(UTC)
     calls_before = client.stats.total_calls
     entrants = [entrant for race in races for entrant in race.entrants]
-    meet = races[0].meet if races else 0
+    if not entrants:  # a day without racing: nothing to look up, not even the cache
+        return EnrichmentOutcome([], 0, [])
+    meet = races[0].meet
     details: dict[str, dict[str, Any]] = {}
     plans = []
     for kind in REFERENCE_KINDS:

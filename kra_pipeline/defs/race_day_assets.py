@@ -29,7 +29,7 @@ from kra_pipeline.defs.resources import (
     ReferenceCache,
 )
 from kra_pipeline.enrichment import enrich_races
-from kra_pipeline.kra.models import group_races, parse_race_day
+from kra_pipeline.kra.models import Race, group_races, parse_race_day
 from kra_pipeline.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.store import repository
 from kra_pipeline.store.cards import load_race_cards
@@ -41,7 +41,7 @@ KRA_RETRY_POLICY = RetryPolicy(
 )
 
 
-def _selected(races: list, selection: RaceSelection) -> list:
+def _selected(races: list[Race], selection: RaceSelection) -> list[Race]:
     chosen = selection.chosen()
     return [race for race in races if chosen is None or race.race_no in chosen]
 

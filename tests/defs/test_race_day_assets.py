@@ -1,14 +1,16 @@
 """The race-day assets against the offline simulator over real HTTP, stored in a real race store."""
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 from sqlalchemy import func, select
 
 from kra_pipeline.defs.race_day_assets import race_day_assets
-from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.resources import RaceSelection, default_resources
 from kra_pipeline.kra.models import (
     EnrichedEntrant,
     HorseDetail,
@@ -137,8 +139,6 @@ def test_a_day_without_racing_is_a_success_with_no_races(simulator_env):
 
 
 def test_a_run_can_be_restricted_to_some_races(simulator_env):
-    from kra_pipeline.defs.resources import RaceSelection
-
     race_date = finished_race_day(simulator_env, SEOUL)
     with instance_for_test() as instance:
         metadata = run_day(
@@ -174,17 +174,13 @@ def test_a_wrong_key_fails_the_run_at_once_with_the_actionable_message(
         assert instance.get_latest_materialization_event(AssetKey("raw_race_day")) is None
 
 
-def test_client_retries_show_in_the_runs_event_log(start_kra_simulator, monkeypatch, tmp_path):
-    from pathlib import Path
-
+def test_client_retries_show_in_the_runs_event_log(start_kra_simulator, monkeypatch):
     simulator = start_kra_simulator(fault_rate=0.6, fault_kinds=("server_error",), fault_seed=3)
     monkeypatch.setenv("KRA_API_BASE_URL", simulator.base_url)
     monkeypatch.setenv("KRA_API_KEY", "kra-simulator-key")
     monkeypatch.setenv("KRA_API_BACKOFF_SECONDS", "0.01")
     monkeypatch.setenv("KRA_API_MAX_ATTEMPTS", "20")
     repo_yaml = Path(__file__).resolve().parents[2] / "dagster.yaml"
-    import yaml
-
     python_logs = yaml.safe_load(repo_yaml.read_text())["python_logs"]
     with instance_for_test(overrides={"python_logs": python_logs}) as instance:
         result = materialize(
