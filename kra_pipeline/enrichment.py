@@ -1,29 +1,43 @@
 """Enrichment of a race day with horse, jockey and trainer form, spending as few calls as possible.
 
-Reference details live in the race store with the time they were fetched. Only ids whose
-details are missing or older than the cache age are fetched, and for each kind the cheaper
-path is chosen: a per-id look-up for a few ids, or one whole-meet listing when many are missing.
-A listing holds only the active registry, so while the last listing of a meet is still fresh,
-ids it lacked (retired or transferred) go straight to per-id look-ups instead of a new listing.
+Reference details live in the race store with the time they were fetched; only ids whose
+details are missing or older than the cache age are fetched. Each kind takes one whole-meet
+listing when many ids are missing and looks the rest up by id. A listing holds only active
+horses, so the horses of an older race day would each cost a call: once those look-ups add up
+to the price of the listing with retired horses (`act_gubun=n`), that listing is taken instead
+(`enrichment_plan` has the rule). If KRA ignored the parameter, the listing holds the active
+horses only and the rest is still looked up by id: nothing is lost, it only costs more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
+from kra_pipeline.enrichment_plan import (
+    ACTIVE,
+    DEFAULT_FULL_LISTING_COST,
+    DEFAULT_LISTING_COST,
+    FULL,
+    FetchPlan,
+    ListingState,
+    is_old_race_day,
+    listing_cost,
+    plan_fetch,
+    take_full_listing,
+)
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.models import EnrichedEntrant, Race
 from kra_pipeline.store import repository
-from kra_pipeline.store.listings import last_listing, record_listing
+from kra_pipeline.store.listings import listing_of, lookups_since, record_listing, record_lookups
 
-# Calls a whole-meet listing usually costs at a page size of 1000 (a meet has ~1,500 horses
-# and well under 100 jockeys or trainers). A listing wins once more ids than this are missing.
-DEFAULT_LISTING_COST: dict[str, int] = {"horse": 2, "jockey": 1, "trainer": 1}
+__all__ = ["REFERENCE_KINDS", "EnrichmentOutcome", "FetchPlan", "enrich_races", "plan_fetch"]
+
+Lister = Callable[[KraClient, int], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,13 @@ class ReferenceKind:
     load: Callable[..., dict[str, Any]]
     upsert: Callable[..., None]
     fetch_one: Callable[[KraClient, str], Any]
-    list_meet: Callable[[KraClient, int], list[Any]]
+    list_meet: Lister
+    list_with_retired: Lister | None = None  # for a registry whose members retire
+
+    @property
+    def full_name(self) -> str:
+        """The listing name the retired-inclusive listing is recorded under."""
+        return f"{self.name}_all"
 
 
 REFERENCE_KINDS: tuple[ReferenceKind, ...] = (
@@ -48,6 +68,7 @@ REFERENCE_KINDS: tuple[ReferenceKind, ...] = (
         repository.upsert_horses,
         KraClient.fetch_horse,
         KraClient.list_horses,
+        lambda client, meet: client.list_horses(meet, include_retired=True),
     ),
     ReferenceKind(
         "jockey",
@@ -70,35 +91,6 @@ REFERENCE_KINDS: tuple[ReferenceKind, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class FetchPlan:
-    """What to fetch for one kind: the missing ids and whether a listing is cheaper."""
-
-    kind: str
-    missing: tuple[str, ...]
-    use_listing: bool
-
-    @property
-    def estimated_calls(self) -> int:
-        if not self.missing:
-            return 0
-        return DEFAULT_LISTING_COST[self.kind] if self.use_listing else len(self.missing)
-
-
-def plan_fetch(
-    kind: str,
-    missing: Iterable[str],
-    listing_cost: int | None = None,
-    *,
-    listing_is_fresh: bool = False,
-) -> FetchPlan:
-    """Per-id look-ups while they are cheaper than a listing (or a fresh listing lacked
-    them), otherwise one listing."""
-    ids = tuple(sorted(set(missing)))
-    cost = DEFAULT_LISTING_COST[kind] if listing_cost is None else listing_cost
-    return FetchPlan(kind=kind, missing=ids, use_listing=not listing_is_fresh and len(ids) > cost)
-
-
 @dataclass
 class EnrichmentOutcome:
     """Enriched rows of a race day and what it cost."""
@@ -112,30 +104,93 @@ class EnrichmentOutcome:
         return sum(1 for row in self.rows if row.missing_details)
 
 
-def _fetch_missing(
-    engine: Engine,
-    kind: ReferenceKind,
-    plan: FetchPlan,
-    client: KraClient,
-    meet: int,
-    now: datetime,
-) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    if plan.use_listing:
-        wanted = set(plan.missing)
-        for detail in kind.list_meet(client, meet):
-            found[kind.detail_id(detail)] = detail
-        record_listing(engine, kind.name, meet, now, len(found))
-        # A listing holds only active horses and people: the retired or transferred ones of
-        # an older race day are looked up by id.
-        leftovers = sorted(wanted - found.keys())
-    else:
-        leftovers = list(plan.missing)
-    for detail_id in leftovers:
-        detail = kind.fetch_one(client, detail_id)
-        if detail is not None:
-            found[kind.detail_id(detail)] = detail
-    return found
+@dataclass
+class _KindFetch:
+    """Fetching the missing ids of one kind at one meet, listing by listing."""
+
+    engine: Engine
+    client: KraClient
+    kind: ReferenceKind
+    meet: int
+    now: datetime
+    cut_off: datetime
+    found: dict[str, Any] = field(default_factory=dict)
+
+    def listing(self, name: str, default_cost: int) -> ListingState:
+        last = listing_of(self.engine, name, self.meet)
+        page_size = self.client.settings.api_page_size
+        cost = listing_cost(last.listed_count if last else None, page_size, default_cost)
+        return ListingState(fresh=last is not None and last.fetched_at >= self.cut_off, cost=cost)
+
+    def take(self, name: str, lister: Lister) -> None:
+        listed = lister(self.client, self.meet)
+        # Stored before the listing is marked fresh: a run of another process that sees it
+        # fresh then finds its ids in the cache instead of looking each one up.
+        self.kind.upsert(self.engine, listed, fetched_at=self.now)
+        for detail in listed:
+            self.found[self.kind.detail_id(detail)] = detail
+        record_listing(self.engine, name, self.meet, self.now, len(listed))
+
+    def look_up(self, ids: Sequence[str]) -> None:
+        looked_up = [d for d in (self.kind.fetch_one(self.client, i) for i in ids) if d]
+        self.kind.upsert(self.engine, looked_up, fetched_at=self.now)
+        for detail in looked_up:
+            self.found[self.kind.detail_id(detail)] = detail
+
+    def stored_since_listing(self, missing: set[str]) -> set[str]:
+        """Ids a concurrent run's fresh listing stored after this run read the cache; they
+        join `found`, and the ids still missing are returned."""
+        stored = self.kind.load(self.engine, missing, fresher_than=self.cut_off)
+        self.found.update(stored)
+        return missing - stored.keys()
+
+
+def _fetch_kind(fetch: _KindFetch, missing: set[str], old_day: bool) -> FetchPlan:
+    """Fetch the missing ids of one kind into `fetch.found`; the first step's plan."""
+    kind = fetch.kind
+    active = fetch.listing(kind.name, DEFAULT_LISTING_COST[kind.name])
+    full = None
+    spent = 0
+    if kind.list_with_retired is not None:
+        full = fetch.listing(kind.full_name, DEFAULT_FULL_LISTING_COST)
+        if not full.fresh:
+            spent = lookups_since(fetch.engine, kind.name, fetch.meet, fetch.cut_off)
+    if active.fresh or (full is not None and full.fresh):
+        missing = fetch.stored_since_listing(missing)
+    plan = plan_fetch(
+        kind.name,
+        missing,
+        active.cost,
+        listing_is_fresh=active.fresh,
+        full=full,
+        spent=spent,
+        old_day=old_day,
+    )
+    if plan.listing == ACTIVE:
+        fetch.take(kind.name, kind.list_meet)
+    leftovers = sorted(missing - fetch.found.keys())
+    with_retired = kind.list_with_retired
+    if (
+        full is not None
+        and with_retired is not None
+        and (plan.listing == FULL or take_full_listing(len(leftovers), full, spent))
+    ):
+        fetch.take(kind.full_name, with_retired)
+        full = ListingState(fresh=True, cost=full.cost)
+        leftovers = sorted(missing - fetch.found.keys())
+    # Ids a fresh listing lacked (transferred, or retired when KRA ignored act_gubun) can only
+    # be looked up one by one; while no fresh retired-inclusive listing exists, they are rent.
+    fetch.look_up(leftovers)
+    if full is not None and not full.fresh and leftovers:
+        record_lookups(
+            fetch.engine,
+            kind.name,
+            fetch.meet,
+            fetch.now,
+            len(leftovers),
+            forget_before=fetch.cut_off,
+        )
+    return plan
 
 
 def enrich_races(
@@ -153,19 +208,19 @@ def enrich_races(
     if not entrants:  # a day without racing: nothing to look up, not even the cache
         return EnrichmentOutcome([], 0, [])
     meet = races[0].meet
+    old_day = is_old_race_day(races[0].race_date, now)
     details: dict[str, dict[str, Any]] = {}
     plans = []
     for kind in REFERENCE_KINDS:
         wanted = {i for i in (kind.entrant_id(e) for e in entrants) if i}
         cached = kind.load(engine, wanted, fresher_than=now - max_age)
-        listed_at = last_listing(engine, kind.name, meet)
-        fresh_listing = listed_at is not None and listed_at >= now - max_age
-        plan = plan_fetch(kind.name, wanted - cached.keys(), listing_is_fresh=fresh_listing)
-        plans.append(plan)
-        if plan.missing:
-            fetched = _fetch_missing(engine, kind, plan, client, meet, now)
-            kind.upsert(engine, list(fetched.values()), fetched_at=now)
-            cached.update({i: d for i, d in fetched.items() if i in wanted})
+        missing = wanted - cached.keys()
+        if missing:
+            fetch = _KindFetch(engine, client, kind, meet, now, now - max_age)
+            plans.append(_fetch_kind(fetch, missing, old_day))  # stores what it fetches
+            cached.update({i: d for i, d in fetch.found.items() if i in wanted})
+        else:
+            plans.append(FetchPlan(kind.name, ()))
         details[kind.name] = cached
     rows = [
         EnrichedEntrant.build(

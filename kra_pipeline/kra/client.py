@@ -149,8 +149,13 @@ class KraClient:
     # -- registries -----------------------------------------------------------------------
 
     def fetch_horse(self, horse_no: str) -> HorseDetail | None:
+        """One horse, retired ones included: the horses of an old race day are mostly retired,
+        and API8_2's default (`act_gubun=y`) may hold active horses only; KRA ignores the
+        parameter if it does not know it."""
         wanted = normalise_id(horse_no, HORSE_ID_WIDTH)
-        item = self._fetch_one("API8_2", "hr_no", "hrNo", wanted, HORSE_ID_WIDTH)
+        item = self._fetch_one(
+            "API8_2", "hr_no", "hrNo", wanted, HORSE_ID_WIDTH, {"act_gubun": "n"}
+        )
         return HorseDetail.from_item(item) if item else None
 
     def fetch_jockey(self, jockey_no: str) -> JockeyDetail | None:
@@ -163,8 +168,18 @@ class KraClient:
         item = self._fetch_one("API19_1", "tr_no", "trNo", wanted, PERSON_ID_WIDTH)
         return TrainerDetail.from_item(item) if item else None
 
-    def list_horses(self, meet: int) -> list[HorseDetail]:
-        items = self._fetch_all("API8_2", {"meet": meet_code(meet)})[1]
+    def list_horses(self, meet: int, *, include_retired: bool = False) -> list[HorseDetail]:
+        """The meet's horse registry: active horses, or with `include_retired` retired ones too.
+
+        `act_gubun=n` comes from a third-party client's definition of API8_2, not from KRA's
+        guide: if KRA ignored it, this would quietly return the active horses only, so callers
+        must not take a missing horse for proof. The default request sends no `act_gubun`
+        (KRA's default is active horses): it stays the request known to work with the service.
+        """
+        params: dict[str, Any] = {"meet": meet_code(meet)}
+        if include_retired:
+            params["act_gubun"] = "n"
+        items = self._fetch_all("API8_2", params)[1]
         return [HorseDetail.from_item(item) for item in items]
 
     def list_jockeys(self, meet: int) -> list[JockeyDetail]:
@@ -178,11 +193,17 @@ class KraClient:
     # -- pagination -----------------------------------------------------------------------
 
     def _fetch_one(
-        self, api: str, param: str, field_name: str, wanted: str, width: int
+        self,
+        api: str,
+        param: str,
+        field_name: str,
+        wanted: str,
+        width: int,
+        extra: dict[str, str] | None = None,
     ) -> dict[str, Any] | None:
         """The record with this id, or None. One page only: an ignored filter must not page
         through the whole registry, and the id is checked because KRA ignores unknown filters."""
-        envelope = self._get_page(api, {param: wanted, "pageNo": 1})
+        envelope = self._get_page(api, {param: wanted, "pageNo": 1, **(extra or {})})
         for item in envelope.items:
             if field_name in item and normalise_id(item[field_name], width) == wanted:
                 return item

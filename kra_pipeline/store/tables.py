@@ -287,3 +287,16 @@ class ReferenceListingRow(Base):
     meet: Mapped[int] = mapped_column(primary_key=True)
     fetched_at: Mapped[datetime]
     listed_count: Mapped[int]
+
+
+class ReferenceLookupRow(Base):
+    """Per-id look-ups spent on ids a meet's listing lacked: the "rent" that decides when the
+    retired-inclusive listing is worth its pages. Rows older than the cache age are pruned."""
+
+    __tablename__ = "reference_lookups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    meet: Mapped[int]
+    looked_up_at: Mapped[datetime]
+    lookups: Mapped[int]

@@ -93,6 +93,29 @@ def test_details_of_a_day_s_horse_and_jockey(simulator: SimulatorServer, client:
     )
 
 
+def test_horse_listing_with_retired_horses_pages_through_the_whole_registry(
+    simulator: SimulatorServer,
+) -> None:
+    meet = 3
+    everyone = simulator.world.horse_items(meet, include_retired=True)
+    simulator.reset_stats()
+    with KraClient(client_settings(simulator, api_page_size=500)) as kra:
+        listed = kra.list_horses(meet, include_retired=True)
+        active = kra.list_horses(meet)
+    assert listed == [HorseDetail.from_item(item) for item in everyone]
+    assert len(active) == len(simulator.world.horse_items(meet)) < len(listed)
+    pages = -(-len(everyone) // 500) + -(-len(active) // 500)
+    assert kra.stats.calls["API8_2"] == simulator.stats.calls["API8_2"] == pages
+    # A horse of an old race day that no longer races is in the retired-inclusive listing only.
+    race_date = next(d for d, m in simulator.world.race_days("20190601", "20190630") if m == meet)
+    field = {
+        HorseDetail.from_item(simulator.world.horse_item(item["hrNo"]) or {}).horse_no
+        for item in simulator.world.race_day_items(meet, race_date)
+    }
+    retired = field - {h.horse_no for h in active}
+    assert retired and retired <= {h.horse_no for h in listed}
+
+
 def test_days_come_back_complete_through_15_percent_faults() -> None:
     config = SimulatorConfig(
         today=TODAY,

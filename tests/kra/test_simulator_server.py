@@ -121,6 +121,41 @@ def test_unknown_parameters_are_ignored_so_the_answer_is_unfiltered(
     assert typo["totalCount"] == whole_month > len(simulator.world.race_day_items(1, SEOUL_SUNDAY))
 
 
+def test_act_gubun_n_lists_retired_horses_too_and_pages_like_any_listing(
+    simulator: SimulatorServer,
+) -> None:
+    active = body(get(simulator, HORSES, meet=2, _type="json", numOfRows=1000))
+    assert items_of(active) == simulator.world.horse_items(2)
+    explicit = body(get(simulator, HORSES, meet=2, act_gubun="Y", _type="json", numOfRows=1000))
+    assert explicit["totalCount"] == active["totalCount"]
+    everyone = simulator.world.horse_items(2, include_retired=True)
+    collected: list[dict[str, Any]] = []
+    for page_no in (1, 2, 3, 4):
+        page = body(get(simulator, HORSES, meet=2, act_gubun="n", _type="json",
+                        numOfRows=1000, pageNo=page_no))  # fmt: skip
+        assert page["totalCount"] == len(everyone) > active["totalCount"]
+        collected += items_of(page)
+    assert collected == everyone
+    old_day = simulator.world.race_days("20180601", "20180630")
+    retired = {
+        str(item["hrNo"]).zfill(7)
+        for race_date, meet in old_day
+        if meet == 2
+        for item in simulator.world.race_day_items(2, race_date)
+    } - {str(item["hrNo"]).zfill(7) for item in items_of(active)}
+    assert retired and retired <= {str(item["hrNo"]).zfill(7) for item in collected}
+    upper = body(get(simulator, HORSES, meet=2, act_gubun="N", _type="json", numOfRows=10))
+    assert upper["totalCount"] == len(everyone)
+
+
+def test_an_ignored_act_gubun_leaves_the_active_listing(
+    start_kra_simulator: Callable[..., Any],
+) -> None:
+    server = start_kra_simulator(seed=3, today=TODAY, ignored_params={"act_gubun"})
+    answer = body(get(server, HORSES, meet=2, act_gubun="n", _type="json", numOfRows=1000))
+    assert items_of(answer) == server.world.horse_items(2)
+
+
 def test_without_type_json_the_answer_is_xml(simulator: SimulatorServer) -> None:
     response = get(simulator, RACES, meet=1, rc_date=SEOUL_SUNDAY, numOfRows=5)
     assert response.text.startswith('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>')

@@ -224,6 +224,27 @@ def test_accessors_take_zero_padded_or_bare_ids(world: SimulatedWorld) -> None:
     assert world.trainer_item("abc") is None
 
 
+def test_retired_horses_of_an_old_race_day_are_listed_only_with_retired_ones(
+    world: SimulatedWorld,
+) -> None:
+    def numbers(items: list[dict[str, Any]]) -> list[str]:
+        return [str(i["hrNo"]).zfill(7) for i in items]
+
+    race_date, meet = world.race_days("20190601", "20190630")[0]
+    field = set(numbers(world.race_day_items(meet, race_date)))
+    active = set(numbers(world.horse_items(meet)))
+    everyone = world.horse_items(meet, include_retired=True)
+    registered = numbers(everyone)
+    retired = field - active
+    assert retired, "a field of six years ago has horses that no longer race"
+    assert retired <= set(registered)
+    assert active < set(registered)
+    assert registered == sorted(registered) and len(set(registered)) == len(registered)
+    # Every listed horse is the one a look-up by its id finds.
+    for item in everyone[:: len(everyone) // 25]:
+        assert world.horse_item(item["hrNo"]) == item
+
+
 def test_race_plan_lists_every_race_in_post_time_order(world: SimulatedWorld) -> None:
     plan = world.race_plan_items(1, "20250607")
     items = world.race_day_items(1, "20250607")

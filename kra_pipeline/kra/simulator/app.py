@@ -121,5 +121,6 @@ class SimulatorApp:
         num_rows = _positive_int(params.get("numOfRows"), 10)
         if page_no is None or num_rows is None:
             return wire.service_error("10", as_json), False
-        page = wire.Page(endpoint.select(self.world, params), page_no, num_rows)
+        known = {k: v for k, v in params.items() if k not in self.config.ignored_params}
+        page = wire.Page(endpoint.select(self.world, known), page_no, num_rows)
         return (wire.json_answer(page) if as_json else wire.xml_answer(page)), True

@@ -19,6 +19,8 @@ class SimulatorConfig:
     `quota_per_window` None means no quota. `quota_mode` picks how an over-quota request is
     refused: "22" (gateway XML, HTTP 200), "429" (HTTP 429 + Retry-After) or "mixed".
     `fault_rate` is the share of data requests that get one of `fault_kinds`.
+    `ignored_params` are query parameters the simulator pretends not to know (KRA answers
+    unfiltered then), e.g. {"act_gubun"} to check code that must survive an ignored filter.
     """
 
     seed: int = DEFAULT_SEED
@@ -33,6 +35,7 @@ class SimulatorConfig:
     fault_kinds: tuple[str, ...] = DEFAULT_FAULT_KINDS
     slow_seconds: float = 2.0
     fault_seed: int = 0
+    ignored_params: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         keys: Iterable[str] = self.api_keys
@@ -40,6 +43,10 @@ class SimulatorConfig:
             keys = [keys]
         object.__setattr__(self, "api_keys", frozenset(keys))
         object.__setattr__(self, "fault_kinds", tuple(self.fault_kinds))
+        ignored: Iterable[str] = self.ignored_params
+        object.__setattr__(
+            self, "ignored_params", frozenset([ignored] if isinstance(ignored, str) else ignored)
+        )
         problems = []
         if not self.api_keys:
             problems.append("api_keys is empty: give at least one key the simulator accepts")

@@ -1,8 +1,9 @@
 """Which records each simulated KRA operation returns for a query.
 
 Mirrors the service's filters (`meet`, `rc_date`, `rc_month`, `rc_no`, `hr_no`, `jk_no`,
-`tr_no`, names) and its habit of ignoring what it does not know: an unknown parameter leaves
-the answer unfiltered, and without a date a race query covers the current month.
+`tr_no`, names, the horse registry's `act_gubun`) and its habit of ignoring what it does not
+know: an unknown parameter leaves the answer unfiltered, and without a date a race query
+covers the current month.
 """
 
 from __future__ import annotations
@@ -123,8 +124,17 @@ def _registry_meet(record: dict[str, Any]) -> int:
 
 
 def horses(world: SimulatedWorld, params: Mapping[str, str]) -> Records:
-    """API8_2: one horse by `hr_no`, or the horses of a meet (all meets without one)."""
-    records = _registry(params, world.horse_item, world.horse_items, "hr_no", 7)
+    """API8_2: one horse by `hr_no`, or the horses of a meet (all meets without one).
+
+    `act_gubun` picks the listing: `y` (the default) today's active horses, `n` retired ones
+    too. A look-up by `hr_no` finds a horse of any era whatever `act_gubun` says.
+    """
+    include_retired = params.get("act_gubun", "").strip().lower() == "n"
+
+    def listing(meet: int) -> Records:
+        return world.horse_items(meet, include_retired=include_retired)
+
+    records = _registry(params, world.horse_item, listing, "hr_no", 7)
     return _filter_name(records, params, "hr_name", "hrName")
 
 

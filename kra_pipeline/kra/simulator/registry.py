@@ -19,6 +19,10 @@ JOCKEYS_PER_MEET: dict[int, int] = {1: 45, 2: 25, 3: 35}
 TRAINERS_PER_MEET: dict[int, int] = {1: 50, 2: 25, 3: 35}
 OWNERS_PER_MEET = 180
 RACING_AGES = range(2, 9)  # a horse races from two to eight years old
+# The first year the simulated registry remembers: a retired-inclusive listing (API8_2 with
+# `act_gubun=n`) holds every horse that raced in or after it. A horse id carries a two-digit
+# cohort, so the listing also stops where ids would repeat (about fifty years back).
+REGISTRY_FIRST_YEAR = 2000
 
 
 def wire_id(padded: str) -> str | int:
@@ -223,6 +227,18 @@ class Registry:
         """Horses of racing age in `year` at `meet`, youngest cohort first."""
         return [h for age in RACING_AGES for h in self.cohort_horses(meet, year - age)]
 
+    def registered_horses(self, meet: int) -> list[Horse]:
+        """Horses of `meet` that raced in any year from REGISTRY_FIRST_YEAR to today's year
+        (today's active horses included), oldest cohort first."""
+        last = self.today_year - RACING_AGES[0]
+        first = min(REGISTRY_FIRST_YEAR, self.today_year) - RACING_AGES[-1]
+        first = max(first, self._cohort_centre() - 49)
+        return [h for cohort in range(first, last + 1) for h in self.cohort_horses(meet, cohort)]
+
+    def _cohort_centre(self) -> int:
+        """The cohort year `horse()` centres its two-digit cohort on."""
+        return self.today_year - 5
+
     def horse(self, hr_no: str | int) -> Horse | None:
         """Rebuild one horse from its id; None for an id no horse of this world carries."""
         padded = pad_id(hr_no, 7)
@@ -231,10 +247,11 @@ class Registry:
         base = int(padded) % 1_000_000
         group, index = divmod(base, 1000)
         meet, cohort_2digit = group % 3 + 1, group // 3
-        century = (self.today_year - 5) // 100 * 100
+        centre = self._cohort_centre()
+        century = centre // 100 * 100
         cohort = min(
             (c + cohort_2digit for c in (century - 100, century, century + 100)),
-            key=lambda year: abs(year - (self.today_year - 5)),
+            key=lambda year: abs(year - centre),
         )
         if cohort_2digit > 99 or index >= HORSES_PER_COHORT[meet]:
             return None

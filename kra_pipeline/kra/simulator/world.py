@@ -94,9 +94,15 @@ class SimulatedWorld:
         horse = self._registry.horse(hr_no)
         return horse_record(horse) if horse else None
 
-    def horse_items(self, meet: int | str) -> list[dict[str, Any]]:
-        """API8_2 records of the horses of racing age at a meet in `today`'s year."""
-        horses = self._registry.active_horses(_meet(meet), int(self.today) // 10000)
+    def horse_items(
+        self, meet: int | str, *, include_retired: bool = False
+    ) -> list[dict[str, Any]]:
+        """API8_2 records of the horses of racing age at a meet in `today`'s year, by number;
+        with `include_retired`, also every horse that raced there since REGISTRY_FIRST_YEAR."""
+        if include_retired:
+            horses = self._registry.registered_horses(_meet(meet))
+        else:
+            horses = self._registry.active_horses(_meet(meet), int(self.today) // 10000)
         return [horse_record(h) for h in sorted(horses, key=lambda h: h.number)]
 
     def jockey_item(self, jk_no: str | int) -> dict[str, Any] | None:
