@@ -29,6 +29,7 @@ class DagsterGateway(GraphQLLaunches, RunHistory):
     def __init__(self, webserver_url: str, instance: DagsterInstance | None = None) -> None:
         self.webserver_url = webserver_url.rstrip("/")
         self._instance = instance
+        self._table_reads = None
         self._lock = threading.Lock()
         self._kra_calls = (None, 0.0)
 

@@ -21,9 +21,9 @@ from kra_api.gateway.records import (
     run_view,
     timestamp_or_none,
 )
+from kra_api.gateway.table_reads import TableReads
 from kra_pipeline.contract import (
     BACKFILL_TAG,
-    CALLER_TAG,
     CONFIGURATION_ERROR_TAG,
     ENRICHED_ASSET,
     JOB_TYPE_TAG,
@@ -36,7 +36,6 @@ IN_FLIGHT = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 _STEP_END = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
              DagsterEventType.STEP_SKIPPED}  # fmt: skip
-_PAGE = 200
 STARTING_GRACE_SECONDS = 20.0
 
 
@@ -44,6 +43,7 @@ class RunHistory:
     """Runs, backfills, materializations and daemon heartbeats, as plain Python."""
 
     _instance: DagsterInstance | None
+    _table_reads: TableReads | None
     _lock: threading.Lock
     _kra_calls: tuple[int | None, float]
 
@@ -64,6 +64,15 @@ class RunHistory:
                 self._instance = instance
             return self._instance
 
+    @property
+    def table_reads(self) -> TableReads:
+        """Few-query reads for the status and job-list paths."""
+        instance = self.instance
+        with self._lock:
+            if self._table_reads is None:
+                self._table_reads = TableReads(instance)
+            return self._table_reads
+
     def get_run(self, run_id: str) -> RunView | None:
         """The run, or None for an unknown or malformed id."""
         try:
@@ -73,10 +82,8 @@ class RunHistory:
         return run_view(records[0]) if records else None
 
     def partition_runs(self, partition_key: str, limit: int = 20) -> list[RunView]:
-        records = self.instance.get_run_records(
-            RunsFilter(tags={PARTITION_TAG: partition_key}), limit=limit
-        )
-        return [run_view(r) for r in records]
+        """The partition's runs, newest first."""
+        return [run_view(r) for r in self.table_reads.partition_runs(partition_key, limit)]
 
     def in_flight_runs(self, partition_key: str, job_name: str) -> list[RunView]:
         flt = RunsFilter(
@@ -91,37 +98,10 @@ class RunHistory:
     ) -> tuple[list[RunView], int]:
         """Newest first, only runs of this caller or launched outside the API; and their count."""
         tags = {JOB_TYPE_TAG: job_type} if job_type else {}
-        run_statuses = [DagsterRunStatus(s) for s in statuses] or None
-        base = RunsFilter(statuses=run_statuses, tags=tags or None)
-        others = [fp for fp in self._callers() if fp != caller]
-        total = self.instance.get_runs_count(base)
-        if others:
-            hidden = RunsFilter(statuses=run_statuses, tags={**tags, CALLER_TAG: others})
-            total -= self.instance.get_runs_count(hidden)
-        visible: list[RunView] = []
-        skip, cursor = offset, None
-        # Read only as many records as the page needs; more only when other callers' runs
-        # are filtered out of a batch.
-        page = min(offset + limit, _PAGE) if others else offset + limit
-        while len(visible) < limit:
-            batch = self.instance.get_run_records(base, limit=page, cursor=cursor)
-            for record in batch:
-                if record.dagster_run.tags.get(CALLER_TAG) not in (None, caller):
-                    continue
-                if skip:
-                    skip -= 1
-                elif len(visible) < limit:
-                    visible.append(run_view(record))
-            if len(batch) < page:
-                break
-            cursor = batch[-1].dagster_run.run_id
-        return visible, max(total, 0)
-
-    def _callers(self) -> set[str]:
-        for key, values in self.instance.get_run_tags(tag_keys=[CALLER_TAG]):
-            if key == CALLER_TAG:
-                return set(values)
-        return set()
+        records, total = self.table_reads.caller_runs(
+            caller, statuses=statuses, tags=tags, limit=limit, offset=offset
+        )
+        return [run_view(r) for r in records], total
 
     def runs_by_status(self) -> dict[str, int]:
         return {
@@ -206,13 +186,9 @@ class RunHistory:
     # -- materializations -----------------------------------------------------------------
     def latest_materializations(self, partition_key: str) -> dict[str, Materialization]:
         """The newest materialization of each race-day asset for one partition."""
+        entries = self.table_reads.newest_materializations(partition_key, RACE_DAY_ASSETS)
         found: dict[str, Materialization] = {}
-        for name in RACE_DAY_ASSETS:
-            flt = AssetRecordsFilter(asset_key=AssetKey(name), asset_partitions=[partition_key])
-            result = self.instance.fetch_materializations(flt, limit=1)
-            if not result.records:
-                continue
-            entry = result.records[0].event_log_entry
+        for name, entry in entries.items():
             mat = entry.asset_materialization
             found[name] = Materialization(
                 asset=name,
