@@ -1,15 +1,24 @@
-"""Prometheus metrics: HTTP traffic by route template, plus Dagster figures read at scrape time."""
+"""Prometheus metrics: HTTP traffic by route template, plus Dagster figures read at scrape time.
+
+With several uvicorn workers, set PROMETHEUS_MULTIPROC_DIR to an empty directory (`kra up
+--api-workers N` does): each worker then writes its HTTP samples there and a scrape, whichever
+worker answers it, sums them all. Dagster figures come from the instance, the same for all.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from kra_api.gateway import DagsterGateway
 from kra_api.logging_setup import get_logger
+from kra_api.settings import MULTIPROCESS_DIR_ENV, ConfigurationError
 
 log = get_logger(__name__)
 
@@ -58,11 +67,27 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
-        self.registry.register(DagsterCollector(gateway))
+        self.scrape_registry = _scrape_registry(self.registry)
+        self.scrape_registry.register(DagsterCollector(gateway))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        return generate_latest(self.scrape_registry)
+
+
+def _scrape_registry(own: CollectorRegistry) -> CollectorRegistry:
+    """This process's registry, or with several workers one that sums every worker's files."""
+    shared = os.environ.get(MULTIPROCESS_DIR_ENV)
+    if not shared:
+        return own
+    if not Path(shared).is_dir():
+        raise ConfigurationError(
+            f"{MULTIPROCESS_DIR_ENV}={shared} is not a directory: create it (empty) before "
+            "starting the API's workers, or unset it when running a single worker"
+        )
+    summed = CollectorRegistry()
+    MultiProcessCollector(summed, path=shared)
+    return summed

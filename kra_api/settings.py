@@ -10,6 +10,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_API_KEY = "test-api-key-123456789"
+# prometheus-client's own switch to multi-process metrics (several uvicorn workers).
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class ConfigurationError(RuntimeError):

@@ -18,7 +18,7 @@ from typing import Any
 import click
 import httpx
 
-from kra_api.settings import DEV_API_KEY, ApiSettings
+from kra_api.settings import DEV_API_KEY, MULTIPROCESS_DIR_ENV, ApiSettings
 from kra_pipeline.paths import dagster_home, kra_home
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +52,8 @@ class Stack:
 
     api_port: int = 8000
     dagster_port: int = 3000
+    api_workers: int = 1
+    metrics_dir: Path | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     log_files: dict[str, Path] = field(default_factory=dict)
     simulator: Any = None
@@ -102,6 +104,10 @@ class Stack:
                 "--host", LOOPBACK, "--port", str(self.api_port), "--log-level", "warning",
             ],
         }  # fmt: skip
+        if self.api_workers > 1:
+            commands["rest-api"] += ["--workers", str(self.api_workers)]
+            self.metrics_dir = fresh_metrics_dir()
+            env[MULTIPROCESS_DIR_ENV] = str(self.metrics_dir)
         logs = kra_home() / "logs"
         logs.mkdir(exist_ok=True)
         click.echo(f"DAGSTER_HOME={home}")
@@ -172,6 +178,14 @@ class Stack:
         raise click.ClickException(f"{', '.join(dead)} stopped; shutting the stack down\n{tails}")
 
 
+def fresh_metrics_dir() -> Path:
+    """An empty directory for the API workers' shared metric files (old counts would add up)."""
+    path = kra_home() / "metrics"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -206,9 +220,16 @@ def _with_ports(command: Any) -> Any:
 
 @click.command("up")
 @_with_ports
-def up_command(api_port: int, dagster_port: int) -> None:
+@click.option(
+    "--api-workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="REST API worker processes (one per core serves more concurrent clients).",
+)
+def up_command(api_port: int, dagster_port: int, api_workers: int) -> None:
     """Start the Dagster webserver, daemon and REST API on loopback until Ctrl-C."""
-    run_stack(Stack(api_port=api_port, dagster_port=dagster_port))
+    run_stack(Stack(api_port=api_port, dagster_port=dagster_port, api_workers=api_workers))
 
 
 def recent_seoul_race_day(stack: Stack) -> str:

@@ -1,15 +1,18 @@
 """End to end: `kra up`'s stack (webserver, daemon, REST API, simulator) on a temp DAGSTER_HOME.
 
-One stack per module; every request goes over HTTP to the API process, as a client would.
+One stack per module, its REST API on two uvicorn workers (`kra up --api-workers 2`); every
+request goes over HTTP to the API, as a client would, and may land on either worker.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,8 +65,9 @@ def stack(dagster_home: Path) -> Iterator[Stack]:
         "DAGSTER_HOME": str(dagster_home),
         "VALID_API_KEYS": json.dumps([KEY_A, KEY_B]),
         "COLLECTION_SYNC_WAIT_SECONDS": "120",
+        "METRICS_ENABLED": "true",
     }
-    running = Stack(api_port=_free_port(), dagster_port=_free_port())
+    running = Stack(api_port=_free_port(), dagster_port=_free_port(), api_workers=2)
     try:
         running.start()
         yield running
@@ -178,6 +182,35 @@ def test_detailed_health_sees_every_part(api: httpx.Client) -> None:
         assert checks[part]["status"] == "healthy", checks[part]
     assert checks["kra_api_key"]["configured"]  # the simulator's key, set by the stack
     assert health["status"] == "healthy"
+
+
+def _unknown_job_requests(stack: Stack) -> float:
+    """The count of 404s on /api/v2/jobs/{job_id}, scraped on a fresh connection."""
+    text = httpx.get(f"{stack.api_url}/metrics", headers={"Connection": "close"}).text
+    sample = re.search(
+        r'^kra_http_requests_total\{method="GET",route="/api/v2/jobs/\{job_id\}",status="404"\}'
+        r" (\S+)$",
+        text,
+        re.MULTILINE,
+    )
+    return float(sample.group(1)) if sample else 0.0
+
+
+def test_metrics_count_the_requests_of_every_worker(stack: Stack) -> None:
+    before = _unknown_job_requests(stack)
+
+    def unknown_job(n: int) -> int:
+        headers = {**HEADERS_A, "Connection": "close"}  # a new connection: any worker may answer
+        answer = httpx.get(f"{stack.api_url}/api/v2/jobs/no-such-job-{n}", headers=headers)
+        return answer.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(unknown_job, range(60))) == {404}
+    assert stack.metrics_dir is not None
+    workers_with_samples = list(stack.metrics_dir.glob("counter_*.db"))
+    assert len(workers_with_samples) >= 2, "both API workers should have served requests"
+    # Whichever worker answers the scrape, it reports the requests of both.
+    assert [_unknown_job_requests(stack) for _ in range(6)] == [before + 60] * 6
 
 
 def test_backfill_collects_every_race_day_of_the_range(stack: Stack, api: httpx.Client) -> None:
