@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from kra_pipeline.kra.client import KraClient, redact
@@ -233,13 +234,22 @@ def test_horse_detail_is_normalised_and_an_absent_horse_is_none(client_for: Any)
     assert horse is not None
     assert (horse.horse_no, horse.meet, horse.trainer_no) == ("0051228", 3, "070180")
     assert server.requests[0].url.params["hr_no"] == "0051228"
+    # An old race day's horses are mostly retired: the look-up asks for those too.
+    assert server.requests[0].url.params["act_gubun"] == "n"
     assert client.fetch_horse("0000001") is None
 
 
 def test_key_is_sent_decoded_once_and_never_logged(client_for: Any) -> None:
     server = ScriptedServer([ok([])])
-    with capture_logs() as logs:
-        client_for(server).fetch_race_day(2, "20250606")
+    was_configured = structlog.is_configured()
+    try:
+        with capture_logs() as logs:
+            client_for(server).fetch_race_day(2, "20250606")
+    finally:
+        if not was_configured:
+            # capture_logs restores the processors but leaves structlog marked configured, which
+            # would stop a later pipeline run from routing the client's lines to its event log.
+            structlog.reset_defaults()
     request = server.requests[0]
     assert request.url.params["serviceKey"] == KEY
     assert "serviceKey=abc%2Bdef%2Fghi%3D%3D" in str(request.url)
