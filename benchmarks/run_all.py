@@ -187,9 +187,9 @@ seed/today.
   one by one; rows are now stored first, and a run that finds a fresh listing re-reads the
   cache (trainer calls 48 → 3).
 - **Limiter slack.** The limiter stamps a token when it is taken, KRA counts a request when it
-  arrives. In the quota drill (three worker processes, two cores) that delay reached 0.1 s on a quiet
-  machine and 0.23 s on a loaded one, against a slack of 0.1 s for short windows: the drill
-  failed in CI now and then. The slack is now at least 0.5 s (a 60 s window keeps 1.2 s).
+  arrives. In the quota drill (three worker processes, two cores) that delay reached 0.1 s on
+  a quiet machine and 0.23 s on a loaded one, against a slack of 0.1 s for short windows: the
+  drill failed in CI now and then. The slack is now at least 0.5 s (a 60 s window keeps 1.2 s).
 - **Dagster overhead.** Launch → SUCCESS of a cached partition with `execute_job`: see the
   table. Through the queue, throughput is bound by starting one run-worker process per run
   (code location import) on 2 cores, not by KRA.
