@@ -12,7 +12,7 @@ horses only and the rest is still looked up by id: nothing is lost, it only cost
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -146,7 +146,7 @@ class _KindFetch:
 
 
 def _fetch_kind(fetch: _KindFetch, missing: set[str], old_day: bool) -> FetchPlan:
-    """Fetch the missing ids of one kind into `fetch.found`; the first step's plan."""
+    """Fetch the missing ids of one kind into `fetch.found`; the plan as carried out."""
     kind = fetch.kind
     active = fetch.listing(kind.name, DEFAULT_LISTING_COST[kind.name])
     full = None
@@ -176,6 +176,7 @@ def _fetch_kind(fetch: _KindFetch, missing: set[str], old_day: bool) -> FetchPla
         and (plan.listing == FULL or take_full_listing(len(leftovers), full, spent))
     ):
         fetch.take(kind.full_name, with_retired)
+        plan = replace(plan, listing=FULL, listing_cost=full.cost)
         full = ListingState(fresh=True, cost=full.cost)
         leftovers = sorted(missing - fetch.found.keys())
     # Ids a fresh listing lacked (transferred, or retired when KRA ignored act_gubun) can only

@@ -28,6 +28,7 @@ OLD_RACE_DAY = timedelta(days=365)
 
 ACTIVE = "active"
 FULL = "full"
+_HOW = {ACTIVE: "the active listing", FULL: "the listing with retired horses"}
 
 
 def listing_cost(listed_count: int | None, page_size: int, default: int) -> int:
@@ -53,7 +54,10 @@ class ListingState:
 
 @dataclass(frozen=True)
 class FetchPlan:
-    """The first step for one kind: the missing ids and which listing (if any) to take."""
+    """What to fetch for one kind: the missing ids and which listing (if any) to take.
+
+    `enrichment._fetch_kind` returns it as done: FULL when the listing with retired horses was
+    taken after the first step, since that is the listing that decided the cost."""
 
     kind: str
     missing: tuple[str, ...]
@@ -63,6 +67,11 @@ class FetchPlan:
     @property
     def use_listing(self) -> bool:
         return self.listing is not None
+
+    @property
+    def how(self) -> str:
+        """How the missing ids were fetched, for the run's log."""
+        return _HOW.get(self.listing or "", "per-id look-ups")
 
     @property
     def estimated_calls(self) -> int:

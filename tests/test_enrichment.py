@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from kra_pipeline.enrichment import enrich_races, plan_fetch
+from kra_pipeline.enrichment import (
+    REFERENCE_KINDS,
+    _fetch_kind,
+    _KindFetch,
+    enrich_races,
+    plan_fetch,
+)
 from kra_pipeline.enrichment_plan import DEFAULT_FULL_LISTING_COST
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.models import Race, RaceEntrant, group_races
@@ -148,6 +154,7 @@ def test_an_old_race_day_s_retired_horses_are_enriched_from_one_listing(start_wo
     )
     # The listing with retired horses holds the active ones too: no other horse call.
     assert server.stats.calls == {"API8_2": full_listing_pages(server), "API12_1": 1, "API19_1": 1}
+    assert outcome.plans[0].how == "the listing with retired horses"
 
 
 def test_old_race_days_of_a_meet_take_the_retired_listing_once_and_look_up_nothing(start_world):
@@ -174,10 +181,13 @@ def test_look_ups_are_counted_across_runs_until_the_listing_is_cheaper(start_wor
     batches = [retired[:few], retired[few : 2 * few], retired[2 * few : 2 * few + 1]]
     assert len(retired) > 2 * few + 1
 
+    hows: list[str] = []
+
     def horse_calls(horses: list[str]) -> int:
         before = server.stats.calls["API8_2"]
         outcome = enrich(races_with(server, day, horses), now)
         assert outcome.missing_detail_count == 0
+        hows.append(outcome.plans[0].how)
         return server.stats.calls["API8_2"] - before
 
     active_pages = math.ceil(len(server.world.horse_items(SEOUL)) / PAGE)
@@ -186,6 +196,9 @@ def test_look_ups_are_counted_across_runs_until_the_listing_is_cheaper(start_wor
     assert horse_calls(batches[1]) == few  # spent + these = the price: still cheaper by id
     assert horse_calls(batches[2]) == full_listing_pages(server)  # one more passes it
     assert horse_calls(retired[2 * few + 1 :]) == 0  # all in the listing taken
+    # The first run took the active listing, the fourth the one with retired horses after it.
+    assert hows[:4] == ["the active listing", "per-id look-ups", "per-id look-ups",
+                        "the listing with retired horses"]  # fmt: skip
 
 
 def test_look_ups_older_than_the_cache_age_no_longer_count(start_world):
@@ -216,3 +229,20 @@ def test_nothing_is_lost_if_kra_ignores_act_gubun(start_world):
     retired = {horse for day in days for horse in retired_of(server, day)}
     active_pages = math.ceil(len(server.world.horse_items(SEOUL)) / PAGE)
     assert server.stats.calls["API8_2"] == active_pages + len(retired)
+
+
+def test_ids_a_concurrent_run_s_fresh_listing_stored_are_not_looked_up_again(start_world):
+    # Another run listed Seoul's trainers and stored them after this run read its cache: this
+    # run still counts them missing, but the fresh listing sends it back to the cache first.
+    server = start_world()
+    day = seoul_days(server, "202610")[0]
+    enrich(races_of(server, day, SEOUL))  # the other run: takes the listings, stores the rows
+    trainers = next(kind for kind in REFERENCE_KINDS if kind.name == "trainer")
+    missing = {e.trainer_no for race in races_of(server, day, SEOUL) for e in race.entrants}
+    missing.discard(None)
+    calls_before = server.stats.total_calls
+    with KraClient() as client:
+        fetch = _KindFetch(get_engine(), client, trainers, SEOUL, NOW, NOW - WEEK)
+        plan = _fetch_kind(fetch, set(missing), old_day=False)
+    assert server.stats.total_calls == calls_before
+    assert plan.missing == () and set(fetch.found) == missing

@@ -21,7 +21,7 @@ from kra_api.gateway.records import (
     run_view,
     timestamp_or_none,
 )
-from kra_api.gateway.table_reads import TableReads
+from kra_api.gateway.table_reads import POOL_RECYCLE_SECONDS, STATEMENT_TIMEOUT_MS, TableReads
 from kra_pipeline.contract import (
     BACKFILL_TAG,
     CONFIGURATION_ERROR_TAG,
@@ -59,7 +59,9 @@ class RunHistory:
                 # Pooled connections, as the Dagster webserver uses: without this, storage on
                 # PostgreSQL opens a new connection for every query (a status read: ~75 ms → ~6 ms).
                 instance.optimize_for_webserver(
-                    statement_timeout=15_000, pool_recycle=3600, max_overflow=20
+                    statement_timeout=STATEMENT_TIMEOUT_MS,
+                    pool_recycle=POOL_RECYCLE_SECONDS,
+                    max_overflow=20,
                 )
                 self._instance = instance
             return self._instance

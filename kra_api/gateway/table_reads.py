@@ -34,7 +34,9 @@ from kra_pipeline.contract import CALLER_TAG, PARTITION_TAG
 
 # Connections this process keeps per database: the shim's worker threads, with room to spare.
 POOL_SIZE = 8
+# Shared with the instance's own pooled storage (RunHistory.instance).
 STATEMENT_TIMEOUT_MS = 15_000
+POOL_RECYCLE_SECONDS = 3600
 
 _events = SqlEventLogStorageTable.c
 _MATERIALIZATION = DagsterEventType.ASSET_MATERIALIZATION.value
@@ -221,15 +223,9 @@ class TableReads:
                         "pool_size": POOL_SIZE,
                         "max_overflow": POOL_SIZE,
                         "pool_pre_ping": True,  # survives a database restart
-                        "pool_recycle": 3600,
+                        "pool_recycle": POOL_RECYCLE_SECONDS,
                         "connect_args": {"options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"},
                     }
                 engine = sa.create_engine(url, **options)
                 self._engines[url] = engine
             return engine
-
-    def dispose(self) -> None:
-        with self._lock:
-            for engine in self._engines.values():
-                engine.dispose()
-            self._engines.clear()

@@ -136,8 +136,7 @@ def enriched_race_day(
     )
     for plan in outcome.plans:
         if plan.missing:
-            how = "listing" if plan.use_listing else "per-id look-ups"
-            context.log.info(f"{len(plan.missing)} {plan.kind} details fetched by {how}")
+            context.log.info(f"{len(plan.missing)} {plan.kind} details fetched by {plan.how}")
     return MaterializeResult(
         metadata={
             "race_count": len(races),

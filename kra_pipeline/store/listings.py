@@ -27,12 +27,6 @@ def record_listing(engine: Engine, kind: str, meet: int, fetched_at: datetime, c
         )
 
 
-def last_listing(engine: Engine, kind: str, meet: int) -> datetime | None:
-    """When the `kind` registry of `meet` was last listed whole, if ever."""
-    listing = listing_of(engine, kind, meet)
-    return listing.fetched_at if listing else None
-
-
 def listing_of(engine: Engine, kind: str, meet: int) -> Listing | None:
     """When the `kind` registry of `meet` was last listed whole and how many it held, if ever."""
     query = select(ReferenceListingRow.fetched_at, ReferenceListingRow.listed_count).where(

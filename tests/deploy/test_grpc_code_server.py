@@ -22,6 +22,7 @@ import yaml
 from dagster import DagsterInstance, DagsterRunStatus
 
 from kra_api.gateway import DagsterGateway
+from kra_api.gateway.launches import GatewayUnavailable, LaunchRejected
 from kra_pipeline.contract import COLLECT_WITH_ENRICHMENT_JOB
 from kra_pipeline.kra import limiter
 from kra_pipeline.kra.simulator import SIMULATOR_API_KEY, SimulatorServer
@@ -99,12 +100,13 @@ def _wait_for_run(instance: DagsterInstance, run_id: str) -> DagsterRunStatus:
 
 
 def _launch_when_loaded(gateway: DagsterGateway, partition_key: str) -> str:
-    """Launch once the webserver has loaded the location from the code server."""
+    """Launch once the webserver listens and has loaded the location from the code server
+    (until then it is unreachable, or refuses a job it does not know yet)."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while True:
         try:
             return gateway.launch_run(COLLECT_WITH_ENRICHMENT_JOB, partition_key, {}, {})
-        except Exception:
+        except (GatewayUnavailable, LaunchRejected):
             if time.monotonic() > deadline:
                 raise
             time.sleep(1)
@@ -124,6 +126,7 @@ def test_a_run_through_the_grpc_code_server_collects_a_race_day_on_postgres(
     with ExitStack() as stack:
         dagster_url = stack.enter_context(temporary_postgres_database("kra_grpc_dagster"))
         store_url = stack.enter_context(temporary_postgres_database("kra_grpc_store"))
+        stack.callback(dispose_engines)  # before the databases are dropped, pass or fail
         home = prepare_dagster_home(tmp_path / "dagster", DEPLOY / "dagster.postgres.yaml")
         dagster_env = {"DAGSTER_HOME": str(home), "DAGSTER_PG_URL": dagster_url}
         base = {**_without_kra_settings(os.environ), **dagster_env}
@@ -180,4 +183,3 @@ def test_a_run_through_the_grpc_code_server_collects_a_race_day_on_postgres(
             limited = connection.execute(sa.text(f"SELECT count(*) FROM {LIMITER_TABLE}")).scalar()
         assert simulator.stats.total_calls > 0
         assert limited == simulator.stats.total_calls
-        dispose_engines()

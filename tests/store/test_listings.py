@@ -8,7 +8,6 @@ from sqlalchemy import Engine
 
 from kra_pipeline.store.listings import (
     Listing,
-    last_listing,
     listing_of,
     lookups_since,
     record_listing,
@@ -25,7 +24,7 @@ def test_a_listing_is_remembered_per_kind_and_meet_and_replaced(store: Engine) -
     record_listing(store, "horse_all", 1, NOW, 5612)
     record_listing(store, "horse", 1, NOW - timedelta(hours=1), 1190)
     assert listing_of(store, "horse_all", 1) == Listing(NOW, 5612)
-    assert last_listing(store, "horse", 1) == NOW - timedelta(hours=1)
+    assert listing_of(store, "horse", 1) == Listing(NOW - timedelta(hours=1), 1190)
     assert listing_of(store, "horse_all", 2) is None
 
 

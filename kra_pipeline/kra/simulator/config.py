@@ -38,15 +38,9 @@ class SimulatorConfig:
     ignored_params: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        keys: Iterable[str] = self.api_keys
-        if isinstance(keys, str):
-            keys = [keys]
-        object.__setattr__(self, "api_keys", frozenset(keys))
+        object.__setattr__(self, "api_keys", _string_set(self.api_keys))
         object.__setattr__(self, "fault_kinds", tuple(self.fault_kinds))
-        ignored: Iterable[str] = self.ignored_params
-        object.__setattr__(
-            self, "ignored_params", frozenset([ignored] if isinstance(ignored, str) else ignored)
-        )
+        object.__setattr__(self, "ignored_params", _string_set(self.ignored_params))
         problems = []
         if not self.api_keys:
             problems.append("api_keys is empty: give at least one key the simulator accepts")
@@ -69,3 +63,8 @@ class SimulatorConfig:
             problems.append(f"port {self.port} is not a TCP port (0 picks a free one)")
         if problems:
             raise ValueError("invalid simulator configuration: " + "; ".join(problems))
+
+
+def _string_set(value: str | Iterable[str]) -> frozenset[str]:
+    """One string, or several: a lone string is one member, not a set of its characters."""
+    return frozenset([value] if isinstance(value, str) else value)
