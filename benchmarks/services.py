@@ -16,6 +16,9 @@ from pathlib import Path
 import httpx
 from harness import REPO_ROOT
 
+from kra_api.stack import create_instance_storage
+from kra_pipeline.paths import dagster_home
+
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 180.0
 
@@ -79,6 +82,7 @@ def started(commands: Sequence[list[str]], ready_url: str) -> Iterator[list[subp
 @contextmanager
 def dagster_services() -> Iterator[int]:
     """The webserver and the daemon on the current DAGSTER_HOME; yields the webserver port."""
+    create_instance_storage(dagster_home())
     port = free_port()
     workspace = str(REPO_ROOT / "workspace.yaml")
     commands = [

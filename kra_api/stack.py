@@ -37,13 +37,27 @@ def _executable(name: str) -> str:
 
 
 def prepare_dagster_home() -> Path:
-    """DAGSTER_HOME with the repo's dagster.yaml copied in when it has none yet."""
+    """DAGSTER_HOME with the repo's dagster.yaml copied in when it has none yet, and with
+    Dagster's storage created."""
     home = dagster_home()
     target = home / "dagster.yaml"
     source = REPO_ROOT / "dagster.yaml"
     if not target.exists() and source.exists():
         shutil.copyfile(source, target)
+    create_instance_storage(home)
     return home
+
+
+def create_instance_storage(home: Path) -> None:
+    """Create Dagster's tables once, before any child starts.
+
+    On a new home the webserver, the daemon and each API worker would all create them at the
+    same moment; on SQLite all but one can die of it, or leave Alembic with two heads.
+    """
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)):
+        pass
 
 
 @dataclass
@@ -131,11 +145,7 @@ class Stack:
         while pending:
             for name, process in self.processes.items():
                 if process.poll() is not None:
-                    raise click.ClickException(
-                        f"{name} exited with code {process.returncode} (a port in use? choose "
-                        f"another with --api-port/--dagster-port). Its last lines:\n"
-                        f"{self.log_tail(name)}"
-                    )
+                    raise click.ClickException(self.exit_report(name))
             for name, url in list(pending.items()):
                 try:
                     if httpx.get(url, timeout=2).status_code == 200:
@@ -145,6 +155,15 @@ class Stack:
             if time.monotonic() > deadline:
                 raise click.ClickException(f"{', '.join(pending)} not ready after {timeout:g}s")
             time.sleep(0.5)
+
+    def exit_report(self, name: str) -> str:
+        """Why a child died, with its last lines; a taken port gets the option that moves it."""
+        tail = self.log_tail(name)
+        hint = ""
+        if "address already in use" in tail.lower():
+            hint = " because its port is taken; choose another with --api-port/--dagster-port"
+        code = self.processes[name].returncode
+        return f"{name} exited with code {code}{hint}. Its last lines:\n{tail}"
 
     def log_tail(self, name: str) -> str:
         """The last lines a child wrote, for an error message that shows what went wrong."""
