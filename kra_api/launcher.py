@@ -52,6 +52,22 @@ def partition_key(race_date: str, meet: int) -> str:
     return key
 
 
+def backfill_partition_keys(request: BackfillRequest) -> list[str]:
+    """Every date × meet of the range, after checking its length and each day."""
+    start = date.fromisoformat(request.date_from)
+    end = date.fromisoformat(request.date_to)
+    days = (end - start).days + 1
+    if days > MAX_BACKFILL_DAYS:
+        raise InvalidRaceDay(
+            f"the range covers {days} days; ask for at most {MAX_BACKFILL_DAYS} days at a time"
+        )
+    return [
+        partition_key((start + timedelta(days=offset)).strftime("%Y%m%d"), meet)
+        for offset in range(days)
+        for meet in request.meets
+    ]
+
+
 def collection_job(enrich: bool) -> str:
     """The job a collection runs: with enrichment, or the race cards only."""
     return COLLECT_WITH_ENRICHMENT_JOB if enrich else COLLECT_CARDS_ONLY_JOB
@@ -114,18 +130,7 @@ class CollectionLauncher:
             await asyncio.sleep(min(poll, remaining))
 
     def launch_backfill(self, request: BackfillRequest, caller: str) -> tuple[str, int]:
-        """Validate the range, then one Dagster backfill over every date × meet in it."""
-        start = date.fromisoformat(request.date_from)
-        end = date.fromisoformat(request.date_to)
-        days = (end - start).days + 1
-        if days > MAX_BACKFILL_DAYS:
-            raise InvalidRaceDay(
-                f"the range covers {days} days; ask for at most {MAX_BACKFILL_DAYS} days at a time"
-            )
-        keys = [
-            partition_key((start + timedelta(days=offset)).strftime("%Y%m%d"), meet)
-            for offset in range(days)
-            for meet in request.meets
-        ]
+        """One Dagster backfill over every date × meet of the request."""
+        keys = backfill_partition_keys(request)
         tags = {JOB_TYPE_TAG: "backfill", CALLER_TAG: caller}
         return self.gateway.launch_backfill(keys, tags), len(keys)
