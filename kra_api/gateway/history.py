@@ -75,6 +75,11 @@ class RunHistory:
                 self._table_reads = TableReads(instance)
             return self._table_reads
 
+    def warm_up(self) -> None:
+        """Open the instance and both pooled databases now, not on a worker's first requests."""
+        self.table_reads.newest_materializations("", RACE_DAY_ASSETS)
+        self.table_reads.partition_runs("", limit=1)
+
     def get_run(self, run_id: str) -> RunView | None:
         """The run, or None for an unknown or malformed id."""
         try:
