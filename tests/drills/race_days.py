@@ -117,6 +117,24 @@ def race_day_problems(engine: Engine, world: SimulatedWorld, key: str) -> list[s
     return problems
 
 
+def partial_stages(engine: Engine, world: SimulatedWorld, key: str) -> list[str]:
+    """The stages of the day holding rows that are not exactly the world's.
+
+    Each stage stores its rows in one transaction, so a fault may leave a stage empty, for
+    example collected rows with no enrichment yet. It must never leave a stage partial.
+    """
+    race_date, meet = split(key)
+    expected = expected_races(world, race_date, meet)
+    collected = repository.load_collected_race_day(engine, race_date, meet)
+    enriched = _order(repository.load_enriched_race_day(engine, race_date, meet))
+    partial = []
+    if collected and collected != expected:
+        partial.append("collected")
+    if enriched and enriched != _order(expected_enrichment(world, expected)):
+        partial.append("enriched")
+    return partial
+
+
 def has_no_rows(engine: Engine, key: str) -> bool:
     race_date, meet = split(key)
     return not repository.load_collected_race_day(
