@@ -215,7 +215,7 @@ def test_metrics_count_the_requests_of_every_worker(stack: Stack) -> None:
 
 def test_backfill_collects_every_race_day_of_the_range(stack: Stack, api: httpx.Client) -> None:
     world = stack.simulator.world
-    # Two days of one meet: each partition is a run through the queue (~10 s here), so the range
+    # Two days of one meet: each partition is a run through the queue, so the range
     # is kept short; the date × meet expansion itself is plain code in the launcher.
     jeju_day = _race_day(stack, 2)  # a Friday or Saturday: the day before is a Thursday or Friday
     days = [

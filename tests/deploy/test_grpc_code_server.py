@@ -23,6 +23,7 @@ from dagster import DagsterInstance, DagsterRunStatus
 
 from kra_api.gateway import DagsterGateway
 from kra_api.gateway.launches import GatewayUnavailable, LaunchRejected
+from kra_api.stack import create_instance_storage
 from kra_pipeline.contract import COLLECT_WITH_ENRICHMENT_JOB
 from kra_pipeline.kra import limiter
 from kra_pipeline.kra.simulator import SIMULATOR_API_KEY, SimulatorServer
@@ -143,8 +144,7 @@ def test_a_run_through_the_grpc_code_server_collects_a_race_day_on_postgres(
         }
         for name, value in dagster_env.items():
             monkeypatch.setenv(name, value)
-        with DagsterInstance.get():  # create Dagster's schema once, before three processes race
-            pass
+        create_instance_storage(home)  # once, before several processes open the instance
 
         port = free_port()
         workspace = _workspace_on_port(tmp_path, port)

@@ -7,6 +7,7 @@ The simulator's world is the ground truth: a partition is complete when its stor
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
@@ -95,24 +96,42 @@ def _order(rows: list[EnrichedEntrant]) -> list[EnrichedEntrant]:
     return sorted(rows, key=lambda row: (row.race_no, row.gate_no))
 
 
-def race_day_problems(engine: Engine, world: SimulatedWorld, key: str) -> list[str]:
-    """Why the stored partition differs from the world (empty when complete and exact)."""
+@dataclass(frozen=True)
+class StoredDay:
+    """A partition's rows in the store beside what the world says they should be."""
+
+    collected: list[Race]
+    expected: list[Race]
+    enriched: list[EnrichedEntrant]
+    expected_enriched: list[EnrichedEntrant]
+
+
+def stored_day(engine: Engine, world: SimulatedWorld, key: str) -> StoredDay:
     race_date, meet = split(key)
     expected = expected_races(world, race_date, meet)
-    stored = repository.load_collected_race_day(engine, race_date, meet)
+    return StoredDay(
+        collected=repository.load_collected_race_day(engine, race_date, meet),
+        expected=expected,
+        enriched=_order(repository.load_enriched_race_day(engine, race_date, meet)),
+        expected_enriched=_order(expected_enrichment(world, expected)),
+    )
+
+
+def race_day_problems(engine: Engine, world: SimulatedWorld, key: str) -> list[str]:
+    """Why the stored partition differs from the world (empty when complete and exact)."""
+    day = stored_day(engine, world, key)
+    entrants = sum(len(r.entrants) for r in day.expected)
     problems = []
-    if stored != expected:
+    if day.collected != day.expected:
         problems.append(
-            f"{key}: {len(stored)} stored races vs {len(expected)} in the world "
-            f"({sum(len(r.entrants) for r in stored)} vs "
-            f"{sum(len(r.entrants) for r in expected)} entrants)"
+            f"{key}: {len(day.collected)} stored races vs {len(day.expected)} in the world "
+            f"({sum(len(r.entrants) for r in day.collected)} vs {entrants} entrants)"
         )
-    enriched = _order(repository.load_enriched_race_day(engine, race_date, meet))
-    if enriched != _order(expected_enrichment(world, expected)):
-        missing = sum(1 for row in enriched if row.missing_details)
+    if day.enriched != day.expected_enriched:
+        missing = sum(1 for row in day.enriched if row.missing_details)
         problems.append(
-            f"{key}: {len(enriched)} enriched rows ({missing} with missing details) vs "
-            f"{sum(len(r.entrants) for r in expected)} entrants"
+            f"{key}: {len(day.enriched)} enriched rows ({missing} with missing details) vs "
+            f"{entrants} entrants"
         )
     return problems
 
@@ -123,14 +142,11 @@ def partial_stages(engine: Engine, world: SimulatedWorld, key: str) -> list[str]
     Each stage stores its rows in one transaction, so a fault may leave a stage empty, for
     example collected rows with no enrichment yet. It must never leave a stage partial.
     """
-    race_date, meet = split(key)
-    expected = expected_races(world, race_date, meet)
-    collected = repository.load_collected_race_day(engine, race_date, meet)
-    enriched = _order(repository.load_enriched_race_day(engine, race_date, meet))
+    day = stored_day(engine, world, key)
     partial = []
-    if collected and collected != expected:
+    if day.collected and day.collected != day.expected:
         partial.append("collected")
-    if enriched and enriched != _order(expected_enrichment(world, expected)):
+    if day.enriched and day.enriched != day.expected_enriched:
         partial.append("enriched")
     return partial
 

@@ -22,6 +22,7 @@ import pytest
 from dagster import DagsterInstance
 from dagster._core.storage.dagster_run import DagsterRunStatus
 
+from kra_api.stack import create_instance_storage
 from kra_pipeline.store.db import dispose_engines, get_engine
 from tests.drills.conftest import DrillSimulator
 from tests.drills.dagster_home import REPO_ROOT, prepare_dagster_home
@@ -99,8 +100,7 @@ def postgres_deployment(
         monkeypatch.setenv("DAGSTER_HOME", str(home))
         monkeypatch.setenv("DAGSTER_PG_URL", dagster_url)  # +psycopg2, as the config says
         monkeypatch.setenv("KRA_DATABASE_URL", store_url)
-        with DagsterInstance.get():  # create Dagster's schema once, before workers race to
-            pass
+        create_instance_storage(home)  # once, before several processes open the instance
         yield
         dispose_engines()
 
