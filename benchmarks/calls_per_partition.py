@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import harness
 from dagster import DagsterInstance
 
-from kra_pipeline.kra.simulator import SimulatorConfig
-from kra_pipeline.kra.simulator.world import DEFAULT_SEED, seoul_today
+from kra_simulator import SimulatorConfig
+from kra_simulator.world import DEFAULT_SEED, seoul_today
 
 AVERAGE_TARGET = 2.0
 COLD_TARGET = 10

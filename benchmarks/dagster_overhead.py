@@ -22,9 +22,9 @@ import services
 from dagster import DagsterInstance, JobDefinition, execute_job, reconstructable
 from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
-from kra_pipeline.kra.simulator import SimulatorConfig
-from kra_pipeline.kra.simulator.world import DEFAULT_SEED, seoul_today
-from kra_pipeline.partitions import race_day_key, race_day_partitions
+from kra_pipeline.defs.partitions import race_day_key, race_day_partitions
+from kra_simulator import SimulatorConfig
+from kra_simulator.world import DEFAULT_SEED, seoul_today
 
 JOB_NAME = "collect_races"
 

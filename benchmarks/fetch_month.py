@@ -19,9 +19,9 @@ import structlog
 
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.simulator.config import SIMULATOR_API_KEY, SimulatorConfig
-from kra_pipeline.kra.simulator.server import SimulatorServer
-from kra_pipeline.kra.simulator.traffic import FAULT_KINDS
+from kra_simulator.config import SIMULATOR_API_KEY, SimulatorConfig
+from kra_simulator.server import SimulatorServer
+from kra_simulator.traffic import FAULT_KINDS
 
 
 def parse_args() -> argparse.Namespace:

@@ -25,8 +25,8 @@ from typing import Any
 
 import structlog
 
-from kra_pipeline.kra.simulator import SIMULATOR_API_KEY, SimulatorConfig, SimulatorServer
-from kra_pipeline.kra.simulator.world import SimulatedWorld
+from kra_simulator import SIMULATOR_API_KEY, SimulatorConfig, SimulatorServer
+from kra_simulator.world import SimulatedWorld
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MEETS: tuple[int, ...] = (1, 2, 3)
@@ -151,9 +151,9 @@ def materialize_race_day(instance: Any, race_date: str, meet: int) -> tuple[floa
     assets' metadata, entrants). Raises if the run fails, since later figures would be wrong."""
     from dagster import materialize
 
-    from kra_pipeline.defs.race_day_assets import race_day_assets
+    from kra_pipeline.defs.partitions import race_day_key
+    from kra_pipeline.defs.race_days.assets import race_day_assets
     from kra_pipeline.defs.resources import default_resources
-    from kra_pipeline.partitions import race_day_key
 
     started = time.perf_counter()
     result = materialize(

@@ -18,8 +18,8 @@ import sys
 
 import harness
 
-from kra_pipeline.kra.simulator import SimulatorConfig
-from kra_pipeline.kra.simulator.world import DEFAULT_SEED, seoul_today
+from kra_simulator import SimulatorConfig
+from kra_simulator.world import DEFAULT_SEED, seoul_today
 
 
 def child(race_date: str, meet: int, mode: str) -> None:
@@ -28,7 +28,7 @@ def child(race_date: str, meet: int, mode: str) -> None:
     from dagster import DagsterInstance, execute_job, reconstructable
     from dagster_overhead import collect_races_job
 
-    from kra_pipeline.partitions import race_day_key, race_day_partitions
+    from kra_pipeline.defs.partitions import race_day_key, race_day_partitions
 
     with DagsterInstance.get() as instance:
         if mode == "materialize":

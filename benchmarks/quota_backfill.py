@@ -23,8 +23,8 @@ from concurrent.futures import ProcessPoolExecutor
 import harness
 from dagster import DagsterInstance
 
-from kra_pipeline.kra.simulator import SimulatorConfig
-from kra_pipeline.kra.simulator.world import DEFAULT_SEED, seoul_today
+from kra_simulator import SimulatorConfig
+from kra_simulator.world import DEFAULT_SEED, seoul_today
 
 
 def parse_args() -> argparse.Namespace:

@@ -29,9 +29,9 @@ from dagster import DagsterInstance
 from psycopg2 import sql
 
 from kra_api.auth import key_fingerprint
-from kra_pipeline.kra.simulator import SimulatorConfig
-from kra_pipeline.kra.simulator.world import seoul_today
-from kra_pipeline.partitions import split_race_day_key
+from kra_pipeline.defs.partitions import split_race_day_key
+from kra_simulator import SimulatorConfig
+from kra_simulator.world import seoul_today
 
 API_KEY = "benchmark-key-0123456789"
 POSTGRES_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "test"}

@@ -212,7 +212,7 @@ seed/today.
 
 
 def main() -> None:
-    from kra_pipeline.kra.simulator.world import seoul_today
+    from kra_simulator.world import seoul_today
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="benchmark names to run (default: all)")

@@ -21,7 +21,7 @@ from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 from dagster._core.storage.runs.schema import RunsTable, RunTagsTable
 
-from kra_pipeline.partitions import race_day_partitions
+from kra_pipeline.defs.partitions import race_day_partitions
 
 ASSETS = ("raw_race_day", "collected_race_day", "enriched_race_day")
 JOB_NAME = "collect_races"

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 from harness import REPO_ROOT
 
-from kra_api.stack import create_instance_storage
+from kra_cli.stack import create_instance_storage
 from kra_pipeline.paths import dagster_home
 
 LOOPBACK = "127.0.0.1"

@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from kra_api import middleware
 from kra_api.auth import KeyRing
 from kra_api.gateway import DagsterGateway
-from kra_api.launcher import CollectionLauncher
 from kra_api.logging_setup import configure_logging, get_logger
 from kra_api.metrics import Metrics
 from kra_api.routers import collection, health, jobs, races
+from kra_api.services.launcher import CollectionLauncher
 from kra_api.settings import ApiSettings
 
 log = get_logger("kra_api")

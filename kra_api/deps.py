@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from kra_api.gateway import DagsterGateway
-from kra_api.launcher import CollectionLauncher
+from kra_api.services.launcher import CollectionLauncher
 from kra_api.settings import ApiSettings
 
 

@@ -18,7 +18,7 @@ from dagster._core.storage.dagster_run import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from kra_pipeline.contract import RACE_DAY_ASSETS
-from kra_pipeline.partitions import race_day_partitions
+from kra_pipeline.defs.partitions import race_day_partitions
 
 STARTING_GRACE_SECONDS = 20.0
 

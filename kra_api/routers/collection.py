@@ -9,11 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 
 from kra_api.auth import Caller, require_caller
-from kra_api.collection_status import compute_collection_status
 from kra_api.deps import get_gateway, get_launcher, get_settings
 from kra_api.gateway import DagsterGateway
-from kra_api.launcher import CollectionLauncher, InvalidRaceDay, partition_key
-from kra_api.race_store import races_for_day, without_results
 from kra_api.schemas import (
     RACE_DATE_PATTERN,
     BackfillAccepted,
@@ -24,6 +21,9 @@ from kra_api.schemas import (
     CollectionStatus,
     check_race_date,
 )
+from kra_api.services.collection_status import compute_collection_status
+from kra_api.services.launcher import CollectionLauncher, InvalidRaceDay, partition_key
+from kra_api.services.race_store import races_for_day, without_results
 from kra_api.settings import ApiSettings
 
 router = APIRouter(prefix="/api/v2/collection", tags=["collection"])

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from kra_api.gateway import DagsterGateway
-from kra_api.race_store import check_store
+from kra_api.services.race_store import check_store
 
 router = APIRouter(tags=["health"])
 

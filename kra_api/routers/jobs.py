@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from kra_api import jobs_view
 from kra_api.auth import Caller, require_caller
 from kra_api.deps import get_gateway
 from kra_api.gateway import FINISHED, DagsterGateway
 from kra_api.schemas import JobDetail, JobList, JobStatus, JobType, Message
+from kra_api.services import jobs_view
 from kra_pipeline.contract import CALLER_TAG
 
 router = APIRouter(prefix="/api/v2/jobs", tags=["jobs"])

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from kra_api.auth import Caller, require_caller
-from kra_api.race_store import races_for_day
 from kra_api.schemas import RACE_DATE_PATTERN, RaceList, check_race_date
+from kra_api.services.race_store import races_for_day
 
 router = APIRouter(prefix="/api/v2/races", tags=["races"])
 

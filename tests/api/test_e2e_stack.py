@@ -23,8 +23,8 @@ from dagster import DagsterInstance
 
 from kra_api.auth import key_fingerprint
 from kra_api.gateway import DagsterGateway
-from kra_api.launcher import run_config
-from kra_api.stack import REPO_ROOT, Stack, recent_seoul_race_day
+from kra_api.services.launcher import run_config
+from kra_cli.stack import REPO_ROOT, Stack, recent_seoul_race_day
 from kra_pipeline.contract import CALLER_TAG, JOB_TYPE_TAG
 from tests.api.conftest import HEADERS_A, HEADERS_B, KEY_A, KEY_B
 

@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from kra_api.app import create_app
 from kra_api.gateway import DagsterGateway
 from kra_api.settings import ApiSettings
-from kra_pipeline.defs.race_day_assets import raw_race_day
+from kra_pipeline.defs.race_days.assets import raw_race_day
 from kra_pipeline.defs.resources import default_resources
-from kra_pipeline.kra.simulator import SIMULATOR_API_KEY
+from kra_simulator import SIMULATOR_API_KEY
 
 PARTITION = "20250622|1"
 WRONG_KEY = "wrong-key-for-health-0001"

@@ -7,7 +7,7 @@ from dagster import DagsterInstance
 from dagster._core.storage.dagster_run import DagsterRunStatus
 from fastapi.testclient import TestClient
 
-from kra_api.jobs_view import STATUS_MAP
+from kra_api.services.jobs_view import STATUS_MAP
 from tests.api.conftest import HEADERS_A, HEADERS_B, KEY_B, RunMaker
 
 EXPECTED_STATUS = {

@@ -17,12 +17,12 @@ from dagster import (
 )
 from dagster._core.instance.ref import InstanceRef
 
-from kra_pipeline.defs.race_day_assets import race_day_assets
+from kra_pipeline.defs.race_days.assets import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 from kra_pipeline.kra.models import RaceEntrant, group_races
-from kra_pipeline.kra.simulator import SIMULATOR_API_KEY, SimulatorServer
 from kra_pipeline.store import repository
 from kra_pipeline.store.db import get_engine
+from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 from tests.fixtures.postgres import temporary_postgres_database
 
 REPO = Path(__file__).resolve().parents[2]

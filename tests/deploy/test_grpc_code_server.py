@@ -23,11 +23,11 @@ from dagster import DagsterInstance, DagsterRunStatus
 
 from kra_api.gateway import DagsterGateway
 from kra_api.gateway.launches import GatewayUnavailable, LaunchRejected
-from kra_api.stack import create_instance_storage
+from kra_cli.stack import create_instance_storage
 from kra_pipeline.contract import COLLECT_WITH_ENRICHMENT_JOB
 from kra_pipeline.kra import limiter
-from kra_pipeline.kra.simulator import SIMULATOR_API_KEY, SimulatorServer
 from kra_pipeline.store.db import dispose_engines, get_engine
+from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 from tests.drills.race_days import TODAY, race_day_problems
 from tests.fixtures.dagster_webserver import REPO_ROOT, free_port, prepare_dagster_home
 from tests.fixtures.postgres import temporary_postgres_database

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance
 
-from kra_pipeline.kra.simulator import SIMULATOR_API_KEY, SimulatorServer
 from kra_pipeline.store.db import dispose_engines
+from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 from tests.drills.race_days import TODAY
 
 # Retries that take milliseconds instead of seconds; budgets high enough that a 15% fault rate

@@ -13,7 +13,7 @@ from typing import Any
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from sqlalchemy import Engine
 
-from kra_pipeline.defs.race_day_assets import race_day_assets
+from kra_pipeline.defs.race_days.assets import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 from kra_pipeline.kra.models import (
     EnrichedEntrant,
@@ -24,8 +24,8 @@ from kra_pipeline.kra.models import (
     TrainerDetail,
     group_races,
 )
-from kra_pipeline.kra.simulator.world import SimulatedWorld
 from kra_pipeline.store import repository
+from kra_simulator.world import SimulatedWorld
 
 # June 2025 lies in the past of this world, so its race days carry results.
 TODAY = "20250701"

@@ -22,7 +22,7 @@ from dagster._core.storage.dagster_run import RunsFilter
 
 from tests.fixtures.dagster_webserver import dagster_webserver, prepare_dagster_home
 
-pytest.importorskip("kra_api.launcher", reason="the REST shim is not there yet")
+pytest.importorskip("kra_api.services.launcher", reason="the REST shim is not there yet")
 
 from fastapi.testclient import TestClient
 

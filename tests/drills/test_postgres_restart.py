@@ -22,7 +22,7 @@ import pytest
 from dagster import DagsterInstance
 from dagster._core.storage.dagster_run import DagsterRunStatus
 
-from kra_api.stack import create_instance_storage
+from kra_cli.stack import create_instance_storage
 from kra_pipeline.store.db import dispose_engines, get_engine
 from tests.drills.conftest import DrillSimulator
 from tests.drills.dagster_home import REPO_ROOT, prepare_dagster_home

@@ -9,8 +9,8 @@ import json
 import pytest
 from dagster import DagsterInstance
 
-from kra_pipeline.kra.simulator import SimulatorServer
 from kra_pipeline.store.db import get_engine
+from kra_simulator import SimulatorServer
 from tests.drills.conftest import DrillSimulator
 from tests.drills.race_days import has_no_rows, materialize_race_day
 

@@ -13,8 +13,8 @@ from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraConfigurationError
 from kra_pipeline.kra.models import HorseDetail, JockeyDetail, parse_race_day
-from kra_pipeline.kra.simulator.config import SIMULATOR_API_KEY, SimulatorConfig
-from kra_pipeline.kra.simulator.server import SimulatorServer
+from kra_simulator.config import SIMULATOR_API_KEY, SimulatorConfig
+from kra_simulator.server import SimulatorServer
 
 TODAY = "20250701"  # June 2025 is in the past of this world: its days carry results
 

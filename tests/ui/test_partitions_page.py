@@ -17,7 +17,7 @@ import pytest
 from dagster import DagsterInstance
 
 from kra_pipeline.definitions import defs
-from kra_pipeline.kra.simulator import SIMULATOR_API_KEY
+from kra_simulator import SIMULATOR_API_KEY
 from tests.fixtures.simulator import StartSimulator
 from tests.ui.webserver import (
     REPO_ROOT,

@@ -1,0 +1,136 @@
+"""Starting collections: partition checks, one run per identical request, waiting for the end."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from kra_api.gateway import FINISHED, DagsterGateway, RunView, options_tag
+from kra_api.schemas import BackfillRequest, CollectionRequest
+from kra_pipeline.contract import (
+    CALLER_TAG,
+    COLLECT_CARDS_ONLY_JOB,
+    COLLECT_WITH_ENRICHMENT_JOB,
+    JOB_TYPE_TAG,
+    OPTIONS_TAG,
+)
+from kra_pipeline.defs.partitions import (
+    FIRST_RACE_DATE,
+    date_partitions,
+    race_day_key,
+    race_day_partitions,
+)
+from kra_pipeline.store.db import exclusive, get_engine
+
+DEFAULT_ESTIMATE_SECONDS = 30
+MAX_BACKFILL_DAYS = 366
+
+
+class InvalidRaceDay(ValueError):
+    """The date × meet is not a partition (too early, or not finished yet in Seoul)."""
+
+
+@dataclass(frozen=True)
+class Launched:
+    run_id: str
+    reused: bool
+
+
+def partition_key(race_date: str, meet: int) -> str:
+    """The partition key of a race day, or InvalidRaceDay saying which dates are allowed."""
+    key = str(race_day_key(race_date, meet))
+    if not race_day_partitions.has_partition_key(key):
+        last = date_partitions.get_last_partition_key()
+        raise InvalidRaceDay(
+            f"date {race_date} is not a collectable race day: use a date from {FIRST_RACE_DATE} "
+            f"to {last} (today in Asia/Seoul is the latest)"
+        )
+    return key
+
+
+def backfill_partition_keys(request: BackfillRequest) -> list[str]:
+    """Every date × meet of the range, after checking its length and each day."""
+    start = date.fromisoformat(request.date_from)
+    end = date.fromisoformat(request.date_to)
+    days = (end - start).days + 1
+    if days > MAX_BACKFILL_DAYS:
+        raise InvalidRaceDay(
+            f"the range covers {days} days; ask for at most {MAX_BACKFILL_DAYS} days at a time"
+        )
+    return [
+        partition_key((start + timedelta(days=offset)).strftime("%Y%m%d"), meet)
+        for offset in range(days)
+        for meet in request.meets
+    ]
+
+
+def collection_job(enrich: bool) -> str:
+    """The job a collection runs: with enrichment, or the race cards only."""
+    return COLLECT_WITH_ENRICHMENT_JOB if enrich else COLLECT_CARDS_ONLY_JOB
+
+
+def run_config(race_numbers: list[int] | None) -> dict[str, object]:
+    return {"resources": {"race_selection": {"config": {"race_numbers": race_numbers or []}}}}
+
+
+def _same_request(run: RunView, race_numbers: list[int], options: str, caller: str) -> bool:
+    selection = run.run_config.get("resources", {}).get("race_selection", {}).get("config", {})
+    return (
+        sorted(selection.get("race_numbers") or []) == race_numbers
+        and run.tags.get(OPTIONS_TAG) == options
+        and run.tags.get(CALLER_TAG) == caller
+    )
+
+
+class CollectionLauncher:
+    """Launches collections; an identical request while a run is in flight gets that run."""
+
+    def __init__(self, gateway: DagsterGateway) -> None:
+        self.gateway = gateway
+        self._lock = threading.Lock()
+
+    def launch(self, request: CollectionRequest, caller: str) -> Launched:
+        """Blocking; call through asyncio.to_thread."""
+        key = partition_key(request.date, request.meet)
+        job = collection_job(request.options.enrich)
+        races = sorted(request.race_numbers or [])
+        options = options_tag(request.options.enrich, request.options.get_results)
+        # The thread lock orders this process's requests; the store lock orders shim processes
+        # (uvicorn workers, or shims on several machines sharing a PostgreSQL store).
+        with self._lock, exclusive(get_engine(), f"launch {key}"):
+            for run in self.gateway.in_flight_runs(key, job):
+                if _same_request(run, races, options, caller):
+                    return Launched(run.run_id, reused=True)
+            tags = {JOB_TYPE_TAG: "collection", CALLER_TAG: caller, OPTIONS_TAG: options}
+            run_id = self.gateway.launch_run(job, key, run_config(races), tags)
+        return Launched(run_id, reused=False)
+
+    def estimated_seconds(self, enrich: bool) -> int:
+        """Mean duration of recent successful runs of the same job, or a default."""
+        job = collection_job(enrich)
+        durations = self.gateway.recent_durations(job)
+        if not durations:
+            return DEFAULT_ESTIMATE_SECONDS
+        return max(1, math.ceil(sum(durations) / len(durations)))
+
+    async def wait(self, run_id: str, timeout: float, poll: float) -> RunView | None:
+        """The finished run, or None when `timeout` passes first; never blocks the loop."""
+        deadline = time.monotonic() + timeout
+        while True:
+            run = await asyncio.to_thread(self.gateway.get_run, run_id)
+            if run is not None and run.status in FINISHED:
+                return run
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            await asyncio.sleep(min(poll, remaining))
+
+    def launch_backfill(self, request: BackfillRequest, caller: str) -> tuple[str, int]:
+        """One Dagster backfill over every date × meet of the request."""
+        keys = backfill_partition_keys(request)
+        tags = {JOB_TYPE_TAG: "backfill", CALLER_TAG: caller}
+        return self.gateway.launch_backfill(keys, tags), len(keys)

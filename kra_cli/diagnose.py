@@ -1,0 +1,87 @@
+"""`kra diagnose`: can we reach the Dagster storage and the race store, how many runs are in
+which state, and (with --date/--meet) the same collection numbers as GET /collection/status."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from kra_api.gateway import DagsterGateway
+from kra_api.schemas import check_race_date
+from kra_api.services.collection_status import compute_collection_status
+from kra_api.services.launcher import InvalidRaceDay, partition_key
+from kra_api.services.race_store import check_store
+from kra_api.settings import ApiSettings
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+def run_diagnosis(race_date: str | None, meet: int | None) -> dict[str, Any]:
+    """Everything `kra diagnose` reports, as one JSON-ready document."""
+    gateway = DagsterGateway(ApiSettings().dagster_webserver_url)
+    report: dict[str, Any] = {"ok": True}
+    try:
+        report["dagster_storage"] = {"ok": True, "runs_by_status": gateway.runs_by_status()}
+    except Exception as exc:  # reported in plain words, never a traceback
+        report["ok"] = False
+        report["dagster_storage"] = {"ok": False, "error": _first_line(exc)}
+    try:
+        report["race_store"] = {"ok": True, "url": check_store()}
+    except Exception as exc:
+        report["ok"] = False
+        report["race_store"] = {"ok": False, "error": _first_line(exc)}
+    if race_date is not None and meet is not None and report["dagster_storage"]["ok"]:
+        report["collection_status"] = compute_collection_status(gateway, race_date, meet)
+    return report
+
+
+def _print_text(report: dict[str, Any]) -> None:
+    storage = report["dagster_storage"]
+    if storage["ok"]:
+        counts = {k.lower(): v for k, v in storage["runs_by_status"].items() if v}
+        summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no runs yet"
+        click.echo(f"Dagster storage: OK ({summary})")
+    else:
+        click.echo(f"Dagster storage: FAILED - {storage['error']}")
+    store = report["race_store"]
+    if store["ok"]:
+        click.echo(f"Race store: OK ({store['url']})")
+    else:
+        click.echo(f"Race store: FAILED - {store['error']}")
+    status = report.get("collection_status")
+    if status:
+        click.echo(
+            f"Race day {status['date']} meet {status['meet']}: status {status['status']}; "
+            f"total_races {status['total_races']}, collected_races {status['collected_races']}, "
+            f"enriched_races {status['enriched_races']} (collection {status['collection_status']},"
+            f" enrichment {status['enrichment_status']}, results {status['result_status']}; "
+            f"last updated {status['last_updated'] or 'never'})"
+        )
+
+
+@click.command("diagnose")
+@click.option("--date", "race_date", help="Race date YYYYMMDD (with --meet).")
+@click.option("--meet", type=click.IntRange(1, 3), help="1 Seoul, 2 Jeju, 3 Busan-Gyeongnam.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def diagnose_command(race_date: str | None, meet: int | None, as_json: bool) -> None:
+    """Check the Dagster storage and the race store; report run and collection status."""
+    if (race_date is None) != (meet is None):
+        raise click.UsageError("give --date and --meet together (e.g. --date 20250622 --meet 1)")
+    if race_date is not None and meet is not None:
+        try:
+            check_race_date(race_date)
+            partition_key(race_date, meet)
+        except (ValueError, InvalidRaceDay) as exc:
+            raise click.BadParameter(str(exc), param_hint="--date") from exc
+    report = run_diagnosis(race_date, meet)
+    if as_json:
+        click.echo(json.dumps(report, default=str, ensure_ascii=False, indent=2))
+    else:
+        _print_text(report)
+    if not report["ok"]:
+        raise SystemExit(1)

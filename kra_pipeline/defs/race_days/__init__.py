@@ -1,0 +1,1 @@
+"""The race-day stages: raw answer → collected card and results → enriched entrants."""

@@ -1,0 +1,2 @@
+"""Enrichment, the domain core: which details a race day needs (`plan`), and fetching them
+(`fetch`)."""
