@@ -4,7 +4,7 @@
 
 1. launch → SUCCESS of `collect_races` for one partition whose reference details are cached
    (one API214_1 call left), via `execute_job` on a real DagsterInstance: a temp DAGSTER_HOME
-   with the repo's dagster.yaml (SQLite storage, the multiprocess executor, the kra_api pool).
+   with the repo's dagster.yaml (SQLite storage, the multiprocess executor, the kra_open_api pool).
 2. runs per minute through the run queue: the Dagster webserver and daemon run as
    subprocesses on that DAGSTER_HOME; runs are submitted through GraphQL (the REST shim's
    path), the daemon dequeues them (max_concurrent_runs from dagster.yaml) and they all finish.
@@ -19,8 +19,14 @@ from typing import Any
 
 import harness
 import services
-from dagster import DagsterInstance, JobDefinition, execute_job, reconstructable
-from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+from dagster import (
+    DagsterInstance,
+    DagsterRunStatus,
+    JobDefinition,
+    RunsFilter,
+    execute_job,
+    reconstructable,
+)
 
 from kra_pipeline.defs.partitions import race_day_key, race_day_partitions
 from kra_simulator import SimulatorConfig

@@ -25,6 +25,7 @@ from typing import Any
 
 import structlog
 
+from kra_pipeline.contract import API_CALLS, ENRICHED_ENTRY_COUNT
 from kra_simulator import SIMULATOR_API_KEY, SimulatorConfig, SimulatorServer
 from kra_simulator.world import SimulatedWorld
 
@@ -152,7 +153,7 @@ def materialize_race_day(instance: Any, race_date: str, meet: int) -> tuple[floa
     from dagster import materialize
 
     from kra_pipeline.defs.partitions import race_day_key
-    from kra_pipeline.defs.race_days.assets import race_day_assets
+    from kra_pipeline.defs.race_days import race_day_assets
     from kra_pipeline.defs.resources import default_resources
 
     started = time.perf_counter()
@@ -169,8 +170,8 @@ def materialize_race_day(instance: Any, race_date: str, meet: int) -> tuple[floa
     for event in result.get_asset_materialization_events():
         mat = event.step_materialization_data.materialization
         meta = {name: getattr(value, "value", value) for name, value in mat.metadata.items()}
-        calls += int(meta.get("api_calls") or 0)
-        entrants += int(meta.get("enriched_entry_count") or 0)
+        calls += int(meta.get(API_CALLS) or 0)
+        entrants += int(meta.get(ENRICHED_ENTRY_COUNT) or 0)
     return seconds, calls, entrants
 
 

@@ -8,7 +8,7 @@ The simulator refuses calls over `--rate` per window (like the data.go.kr gatewa
 each refusal as a quota violation; the client gets the same budget (KRA_RATE_LIMIT_PER_MINUTE,
 KRA_RATE_LIMIT_WINDOW_SECONDS). Partitions are materialized like a Dagster backfill, date by
 date. With several processes each runs its share of partitions on its own ephemeral instance
-(so the `kra_api` pool does not serialise them) and only the shared SQLite limiter under
+(so the `kra_open_api` pool does not serialise them) and only the shared SQLite limiter under
 KRA_HOME keeps them within the quota: the cross-process proof.
 """
 
@@ -75,7 +75,7 @@ def run_backfill(partitions: list[tuple[str, int]], processes: int, ephemeral: b
     shares = [[p for p in partitions if slot[p[0]] == worker] for worker in range(processes)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
-        # Each worker gets its own ephemeral instance: the kra_api pool of one shared instance
+        # Each worker gets its own ephemeral instance: the kra_open_api pool of one shared instance
         # would serialise their API steps and hide whether the limiter holds across processes.
         results = pool.map(_run_share, shares, [True] * processes)
         return [row for share in results for row in share]

@@ -68,8 +68,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ),
         "Cross-process proof: an older month backfilled by three processes at once, each with "
         "its own ephemeral Dagster instance (one shared instance would serialise their API "
-        "steps through the `kra_api` pool), with the budget cut to 10 calls per 6 s so that it "
-        "binds: only the shared limiter keeps the three within it.",
+        "steps through the `kra_open_api` pool), with the budget cut to 10 calls per 6 s so that "
+        "it binds: only the shared limiter keeps the three within it.",
     ),
     Benchmark(
         "dagster_overhead",
@@ -78,7 +78,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "SUCCESS of `collect_races` with `execute_job` on a SQLite instance in a temp "
         "DAGSTER_HOME with the repo's dagster.yaml (multiprocess executor), and runs per minute "
         "through the queue: runs submitted through the webserver's GraphQL (the REST shim's "
-        "path) and started by `dagster-daemon` (max_concurrent_runs 4, `kra_api` pool of 1).",
+        "path) and started by `dagster-daemon` (max_concurrent_runs 4, `kra_open_api` pool of 1).",
     ),
     Benchmark(
         "rest_latency",

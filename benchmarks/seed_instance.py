@@ -15,10 +15,17 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from dagster import AssetKey, AssetMaterialization, DagsterEventType, DagsterInstance
-from dagster._core.events import DagsterEvent, StepMaterializationData
-from dagster._core.events.log import EventLogEntry
-from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+from dagster import (
+    AssetKey,
+    AssetMaterialization,
+    DagsterEvent,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    EventLogEntry,
+)
+from dagster._core.events import StepMaterializationData
 from dagster._core.storage.runs.schema import RunsTable, RunTagsTable
 
 from kra_pipeline.defs.partitions import race_day_partitions

@@ -7,8 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-MAX_RACE_NO = 20
-RACE_DATE_PATTERN = r"^\d{8}$"
+from kra_pipeline.contract import MAX_RACE_NO, MEET_CODES, MEET_HELP
 
 JobStatus = Literal["queued", "processing", "completed", "failed", "cancelled"]
 JobType = Literal["collection", "enrichment", "batch", "backfill"]
@@ -41,9 +40,11 @@ class CollectionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: str = Field(..., description="Race date YYYYMMDD", examples=["20250622"])
-    meet: int = Field(..., ge=1, le=3, description="1 Seoul, 2 Jeju, 3 Busan-Gyeongnam")
+    meet: int = Field(..., ge=min(MEET_CODES), le=max(MEET_CODES), description=MEET_HELP)
     race_numbers: list[int] | None = Field(
-        None, description="Races to collect (1..20); omit for the whole day", max_length=20
+        None,
+        description=f"Races to collect (1..{MAX_RACE_NO}); omit for the whole day",
+        max_length=MAX_RACE_NO,
     )
     options: CollectionOptions = Field(default_factory=CollectionOptions)
 
@@ -72,7 +73,9 @@ class BackfillRequest(BaseModel):
 
     date_from: str = Field(..., examples=["20250601"])
     date_to: str = Field(..., examples=["20250630"])
-    meets: list[int] = Field(default_factory=lambda: [1, 2, 3], min_length=1, max_length=3)
+    meets: list[int] = Field(
+        default_factory=lambda: list(MEET_CODES), min_length=1, max_length=len(MEET_CODES)
+    )
 
     @field_validator("date_from", "date_to")
     @classmethod
@@ -82,9 +85,11 @@ class BackfillRequest(BaseModel):
     @field_validator("meets")
     @classmethod
     def _known_meets(cls, value: list[int]) -> list[int]:
-        wrong = [m for m in value if m not in (1, 2, 3)]
+        wrong = [m for m in value if m not in MEET_CODES]
         if wrong:
-            raise ValueError(f"meets must be a subset of [1, 2, 3]; got {wrong}")
+            raise ValueError(
+                f"meets must be a subset of {list(MEET_CODES)} ({MEET_HELP}); got {wrong}"
+            )
         return sorted(set(value))
 
     @model_validator(mode="after")

@@ -1,0 +1,1 @@
+"""The `kra` command: up, demo, diagnose, simulator; the local process supervisor."""

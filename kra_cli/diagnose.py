@@ -8,12 +8,9 @@ from typing import Any
 
 import click
 
-from kra_api.gateway import DagsterGateway
 from kra_api.schemas import check_race_date
-from kra_api.services.collection_status import compute_collection_status
-from kra_api.services.launcher import InvalidRaceDay, partition_key
-from kra_api.services.race_store import check_store
 from kra_api.settings import ApiSettings
+from kra_pipeline.contract import MEET_CODES, MEET_HELP
 
 
 def _first_line(exc: BaseException) -> str:
@@ -23,6 +20,11 @@ def _first_line(exc: BaseException) -> str:
 
 def run_diagnosis(race_date: str | None, meet: int | None) -> dict[str, Any]:
     """Everything `kra diagnose` reports, as one JSON-ready document."""
+    # The gateway loads Dagster: imported here so `kra --help` stays fast.
+    from kra_api.gateway import DagsterGateway
+    from kra_api.services.collection_status import compute_collection_status
+    from kra_api.services.race_store import check_store
+
     gateway = DagsterGateway(ApiSettings().dagster_webserver_url)
     report: dict[str, Any] = {"ok": True}
     try:
@@ -66,13 +68,15 @@ def _print_text(report: dict[str, Any]) -> None:
 
 @click.command("diagnose")
 @click.option("--date", "race_date", help="Race date YYYYMMDD (with --meet).")
-@click.option("--meet", type=click.IntRange(1, 3), help="1 Seoul, 2 Jeju, 3 Busan-Gyeongnam.")
+@click.option("--meet", type=click.IntRange(min(MEET_CODES), max(MEET_CODES)), help=MEET_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def diagnose_command(race_date: str | None, meet: int | None, as_json: bool) -> None:
     """Check the Dagster storage and the race store; report run and collection status."""
     if (race_date is None) != (meet is None):
         raise click.UsageError("give --date and --meet together (e.g. --date 20250622 --meet 1)")
     if race_date is not None and meet is not None:
+        from kra_api.services.launcher import InvalidRaceDay, partition_key
+
         try:
             check_race_date(race_date)
             partition_key(race_date, meet)

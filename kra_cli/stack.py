@@ -19,6 +19,7 @@ import click
 import httpx
 
 from kra_api.settings import DEV_API_KEY, MULTIPROCESS_DIR_ENV, ApiSettings
+from kra_pipeline.contract import DATE_FORMAT
 from kra_pipeline.paths import dagster_home, kra_home
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -256,11 +257,13 @@ def recent_seoul_race_day(stack: Stack) -> str:
     yesterday = date.today() - timedelta(days=1)
     if stack.simulator is not None:
         world = stack.simulator.world
-        start = (yesterday - timedelta(days=21)).strftime("%Y%m%d")
-        days = [d for d, meet in world.race_days(start, yesterday.strftime("%Y%m%d")) if meet == 1]
+        start = (yesterday - timedelta(days=21)).strftime(DATE_FORMAT)
+        days = [
+            d for d, meet in world.race_days(start, yesterday.strftime(DATE_FORMAT)) if meet == 1
+        ]
         if days:
             return days[-1]
-    return (yesterday - timedelta(days=(yesterday.weekday() + 1) % 7)).strftime("%Y%m%d")
+    return (yesterday - timedelta(days=(yesterday.weekday() + 1) % 7)).strftime(DATE_FORMAT)
 
 
 def demo_collection(stack: Stack, timeout: float = 600.0) -> dict[str, Any]:

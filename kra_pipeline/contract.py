@@ -1,8 +1,37 @@
-"""Names the pipeline and the REST shim share: assets, jobs and run tags.
+"""Every name the pipeline and the REST shim share: race-day keys, assets, jobs, pools,
+resources, run tags, materialization metadata and the run config of a race selection.
 
-Importable on its own (no Dagster import), so both sides agree on one spelling.
+Plain Python (no Dagster import), so the client, the store, the shim and the CLI can all agree
+on one spelling without loading the code location.
 """
 
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+from typing import Any
+
+# --- race days -------------------------------------------------------------------------------
+DATE_FORMAT = "%Y%m%d"
+RACE_DATE_PATTERN = r"^\d{8}$"
+RACE_DATE_RE = re.compile(RACE_DATE_PATTERN)
+TIMEZONE = "Asia/Seoul"
+FIRST_RACE_DATE = "20150101"
+MAX_RACE_NO = 20
+
+
+class Meet(IntEnum):
+    """The three racecourses, by the code the API filters on."""
+
+    SEOUL = 1
+    JEJU = 2
+    BUSAN = 3
+
+
+MEET_CODES: tuple[int, ...] = tuple(int(meet) for meet in Meet)
+MEET_HELP = "1 Seoul, 2 Jeju, 3 Busan-Gyeongnam"
+
+# --- assets and jobs -------------------------------------------------------------------------
 RAW_ASSET = "raw_race_day"
 COLLECTED_ASSET = "collected_race_day"
 ENRICHED_ASSET = "enriched_race_day"
@@ -11,6 +40,12 @@ RACE_DAY_ASSETS: tuple[str, ...] = (RAW_ASSET, COLLECTED_ASSET, ENRICHED_ASSET)
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
 COLLECT_CARDS_ONLY_JOB = "collect_race_cards"
 
+# The Dagster concurrency pool of every step that calls KRA, and the resource key of the client.
+KRA_POOL = "kra_open_api"
+KRA_CLIENT_RESOURCE = "kra_open_api"
+RACE_SELECTION_RESOURCE = "race_selection"
+
+# --- run tags --------------------------------------------------------------------------------
 # What kind of work a run is: collection, enrichment, batch or backfill.
 JOB_TYPE_TAG = "kra/job_type"
 # Fingerprint of the REST caller's API key (never the key itself).
@@ -23,3 +58,28 @@ CONFIGURATION_ERROR_TAG = "kra/configuration_error"
 # Tags Dagster itself puts on partitioned and backfill runs.
 PARTITION_TAG = "dagster/partition"
 BACKFILL_TAG = "dagster/backfill"
+
+# --- materialization metadata (written by the assets, read by the sensor and the REST status) --
+RACE_COUNT = "race_count"
+ENTRY_COUNT = "entry_count"
+API_CALLS = "api_calls"
+FINISHED_RACE_COUNT = "finished_race_count"
+RACE_NUMBERS = "race_numbers"
+ENRICHED_ENTRY_COUNT = "enriched_entry_count"
+MISSING_DETAIL_COUNT = "missing_detail_count"
+PREVIEW = "preview"
+
+
+# --- run config ------------------------------------------------------------------------------
+def race_selection_config(race_numbers: list[int] | None) -> dict[str, Any]:
+    """The run config that limits a run to some races (an empty list means the whole day)."""
+    return {
+        "resources": {RACE_SELECTION_RESOURCE: {"config": {"race_numbers": race_numbers or []}}}
+    }
+
+
+def selected_race_numbers(run_config: dict[str, Any]) -> list[int] | None:
+    """The races a run's config selects, sorted; None for the whole day."""
+    resources = run_config.get("resources", {}) or {}
+    selection = (resources.get(RACE_SELECTION_RESOURCE, {}) or {}).get("config", {}) or {}
+    return sorted(selection.get("race_numbers") or []) or None

@@ -4,7 +4,7 @@ from dagster import Definitions, in_process_executor
 
 from kra_pipeline.defs.automation import evening_collection, recollect_unfinished_days
 from kra_pipeline.defs.jobs import collect_race_cards, collect_races
-from kra_pipeline.defs.race_days.assets import race_day_assets
+from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 
 defs = Definitions(

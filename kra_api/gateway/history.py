@@ -8,8 +8,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance
-from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    RunsFilter,
+)
 
 from kra_api.gateway.records import (
     LogLine,
@@ -23,6 +29,7 @@ from kra_api.gateway.records import (
 )
 from kra_api.gateway.table_reads import POOL_RECYCLE_SECONDS, STATEMENT_TIMEOUT_MS, TableReads
 from kra_pipeline.contract import (
+    API_CALLS,
     BACKFILL_TAG,
     CONFIGURATION_ERROR_TAG,
     ENRICHED_ASSET,
@@ -224,7 +231,7 @@ class RunHistory:
                 )
                 for record in page.records:
                     mat = record.event_log_entry.asset_materialization
-                    calls = mat.metadata.get("api_calls") if mat else None
+                    calls = mat.metadata.get(API_CALLS) if mat else None
                     total += float(getattr(calls, "value", calls) or 0)
                     newest = max(newest or 0, record.storage_id)
                 if not page.has_more:

@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import requests
-from dagster import DagsterInstance
-from dagster._core.storage.dagster_run import DagsterRunStatus
+from dagster import DagsterInstance, DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from kra_pipeline.contract import RACE_DAY_ASSETS

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from dagster._core.storage.dagster_run import RunRecord
+from dagster import RunRecord
 
 
 @dataclass(frozen=True)

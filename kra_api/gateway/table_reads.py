@@ -17,10 +17,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from dagster import AssetKey, DagsterEventType, DagsterInstance
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    EventLogEntry,
+    RunRecord,
+)
 from dagster._core.assets import AssetDetails
-from dagster._core.events.log import EventLogEntry
-from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus, RunRecord
 from dagster._core.storage.event_log.schema import AssetKeyTable, SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,

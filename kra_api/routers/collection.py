@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import JSONResponse
 
 from kra_api.auth import Caller, require_caller
 from kra_api.deps import get_gateway, get_launcher, get_settings
 from kra_api.gateway import DagsterGateway
+from kra_api.routers.params import MeetQuery, RaceDateQuery
 from kra_api.schemas import (
-    RACE_DATE_PATTERN,
     BackfillAccepted,
     BackfillRequest,
     CollectionAccepted,
@@ -30,8 +30,6 @@ router = APIRouter(prefix="/api/v2/collection", tags=["collection"])
 
 Launcher = Annotated[CollectionLauncher, Depends(get_launcher)]
 CallerDep = Annotated[Caller, Depends(require_caller)]
-RaceDate = Annotated[str, Query(pattern=RACE_DATE_PATTERN, description="Race date YYYYMMDD")]
-MeetNo = Annotated[int, Query(ge=1, le=3, description="1 Seoul, 2 Jeju, 3 Busan-Gyeongnam")]
 
 
 def _unprocessable(exc: ValueError) -> HTTPException:
@@ -123,8 +121,8 @@ async def collect_async(body: CollectionRequest, caller: CallerDep, launcher: La
 
 @router.get("/status", response_model=CollectionStatus)
 async def collection_status(
-    date: RaceDate,
-    meet: MeetNo,
+    date: RaceDateQuery,
+    meet: MeetQuery,
     _caller: CallerDep,
     gateway: Annotated[DagsterGateway, Depends(get_gateway)],
 ) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, status
 
 from kra_api.auth import Caller, require_caller
-from kra_api.schemas import RACE_DATE_PATTERN, RaceList, check_race_date
+from kra_api.routers.params import MeetQuery, RaceDateQuery
+from kra_api.schemas import RaceList, check_race_date
 from kra_api.services.race_store import races_for_day
 
 router = APIRouter(prefix="/api/v2/races", tags=["races"])
@@ -16,8 +17,8 @@ router = APIRouter(prefix="/api/v2/races", tags=["races"])
 
 @router.get("", response_model=RaceList)
 async def list_races(
-    date: Annotated[str, Query(pattern=RACE_DATE_PATTERN, description="Race date YYYYMMDD")],
-    meet: Annotated[int, Query(ge=1, le=3)],
+    date: RaceDateQuery,
+    meet: MeetQuery,
     _caller: Annotated[Caller, Depends(require_caller)],
 ) -> Any:
     """Collected races with entrants (and enrichment when it was run); empty when not collected."""

@@ -14,6 +14,8 @@ from kra_pipeline.contract import (
     COLLECT_WITH_ENRICHMENT_JOB,
     COLLECTED_ASSET,
     ENRICHED_ASSET,
+    FINISHED_RACE_COUNT,
+    RACE_COUNT,
     RAW_ASSET,
 )
 from kra_pipeline.defs.partitions import race_day_key
@@ -50,10 +52,10 @@ def compute_collection_status(gateway: DagsterGateway, race_date: str, meet: int
     collected = mats.get(COLLECTED_ASSET)
     enriched = mats.get(ENRICHED_ASSET)
 
-    collected_races = _count(collected, "race_count")
-    enriched_races = _count(enriched, "race_count")
-    total_races = max(_count(raw, "race_count"), collected_races)
-    finished_races = _count(collected, "finished_race_count")
+    collected_races = _count(collected, RACE_COUNT)
+    enriched_races = _count(enriched, RACE_COUNT)
+    total_races = max(_count(raw, RACE_COUNT), collected_races)
+    finished_races = _count(collected, FINISHED_RACE_COUNT)
 
     collection_status = _stage(collected, runs, ())
     enrichment_status = _stage(enriched, runs, (COLLECT_WITH_ENRICHMENT_JOB,))

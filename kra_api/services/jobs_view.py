@@ -13,6 +13,7 @@ from kra_pipeline.contract import (
     JOB_TYPE_TAG,
     OPTIONS_TAG,
     PARTITION_TAG,
+    selected_race_numbers,
 )
 
 STATUS_MAP: dict[str, str] = {
@@ -54,14 +55,13 @@ def visible_to(run: RunView, caller: str) -> bool:
 
 
 def parameters(run: RunView) -> dict[str, Any]:
-    selection = run.run_config.get("resources", {}).get("race_selection", {}).get("config", {})
     try:
         options = json.loads(run.tags.get(OPTIONS_TAG, ""))
     except ValueError:
         options = {"enrich": run.job_name == COLLECT_WITH_ENRICHMENT_JOB, "get_results": False}
     return {
         "partition": run.tags.get(PARTITION_TAG),
-        "race_numbers": list(selection.get("race_numbers") or []) or None,
+        "race_numbers": selected_race_numbers(run.run_config),
         "options": options,
     }
 

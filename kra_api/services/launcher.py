@@ -15,8 +15,11 @@ from kra_pipeline.contract import (
     CALLER_TAG,
     COLLECT_CARDS_ONLY_JOB,
     COLLECT_WITH_ENRICHMENT_JOB,
+    DATE_FORMAT,
     JOB_TYPE_TAG,
     OPTIONS_TAG,
+    race_selection_config,
+    selected_race_numbers,
 )
 from kra_pipeline.defs.partitions import (
     FIRST_RACE_DATE,
@@ -62,7 +65,7 @@ def backfill_partition_keys(request: BackfillRequest) -> list[str]:
             f"the range covers {days} days; ask for at most {MAX_BACKFILL_DAYS} days at a time"
         )
     return [
-        partition_key((start + timedelta(days=offset)).strftime("%Y%m%d"), meet)
+        partition_key((start + timedelta(days=offset)).strftime(DATE_FORMAT), meet)
         for offset in range(days)
         for meet in request.meets
     ]
@@ -73,14 +76,9 @@ def collection_job(enrich: bool) -> str:
     return COLLECT_WITH_ENRICHMENT_JOB if enrich else COLLECT_CARDS_ONLY_JOB
 
 
-def run_config(race_numbers: list[int] | None) -> dict[str, object]:
-    return {"resources": {"race_selection": {"config": {"race_numbers": race_numbers or []}}}}
-
-
 def _same_request(run: RunView, race_numbers: list[int], options: str, caller: str) -> bool:
-    selection = run.run_config.get("resources", {}).get("race_selection", {}).get("config", {})
     return (
-        sorted(selection.get("race_numbers") or []) == race_numbers
+        (selected_race_numbers(run.run_config) or []) == race_numbers
         and run.tags.get(OPTIONS_TAG) == options
         and run.tags.get(CALLER_TAG) == caller
     )
@@ -106,7 +104,7 @@ class CollectionLauncher:
                 if _same_request(run, races, options, caller):
                     return Launched(run.run_id, reused=True)
             tags = {JOB_TYPE_TAG: "collection", CALLER_TAG: caller, OPTIONS_TAG: options}
-            run_id = self.gateway.launch_run(job, key, run_config(races), tags)
+            run_id = self.gateway.launch_run(job, key, race_selection_config(races), tags)
         return Launched(run_id, reused=False)
 
     def estimated_seconds(self, enrich: bool) -> int:

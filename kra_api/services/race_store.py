@@ -1,4 +1,4 @@
-"""Reads from the race store for the REST shim (the repository is the store's public face)."""
+"""Reads from the race store for the REST shim."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 
+from kra_pipeline.store.views import list_races
+
 
 def races_for_day(
     race_date: str, meet: int, race_numbers: Iterable[int] | None = None
 ) -> list[dict[str, Any]]:
     """Races of one day with their entrants (and enrichment when stored), JSON-ready."""
     from kra_pipeline.store.db import get_engine
-    from kra_pipeline.store.repository import list_races
 
     races = list_races(get_engine(), race_date, meet)
     wanted = set(race_numbers or ())

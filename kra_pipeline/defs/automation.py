@@ -27,10 +27,15 @@ from dagster import (
     sensor,
 )
 
-from kra_pipeline.contract import COLLECTED_ASSET, JOB_TYPE_TAG
+from kra_pipeline.contract import (
+    COLLECTED_ASSET,
+    DATE_FORMAT,
+    FINISHED_RACE_COUNT,
+    JOB_TYPE_TAG,
+    RACE_COUNT,
+)
 from kra_pipeline.defs.jobs import collect_races
 from kra_pipeline.defs.partitions import (
-    DATE_FORMAT,
     MEETS,
     TIMEZONE,
     race_day_key,
@@ -76,8 +81,8 @@ def needs_recollection(record: EventLogRecord, race_date: str) -> bool:
     if materialization is None:
         return False
     metadata = materialization.metadata
-    races = metadata.get("race_count")
-    finished = metadata.get("finished_race_count")
+    races = metadata.get(RACE_COUNT)
+    finished = metadata.get(FINISHED_RACE_COUNT)
     if races is None or finished is None or finished.value >= races.value:
         return False
     day_over = datetime.strptime(race_date, DATE_FORMAT).replace(tzinfo=KST) + timedelta(days=1)

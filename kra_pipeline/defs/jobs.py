@@ -5,7 +5,7 @@ from __future__ import annotations
 from dagster import AssetSelection, define_asset_job
 
 from kra_pipeline.contract import COLLECT_CARDS_ONLY_JOB, COLLECT_WITH_ENRICHMENT_JOB
-from kra_pipeline.defs.race_days.assets import collected_race_day, enriched_race_day, raw_race_day
+from kra_pipeline.defs.race_days import collected_race_day, enriched_race_day, raw_race_day
 
 collect_races = define_asset_job(
     COLLECT_WITH_ENRICHMENT_JOB,

@@ -12,10 +12,10 @@ from dagster import (
     StaticPartitionsDefinition,
 )
 
-DATE_FORMAT = "%Y%m%d"
-TIMEZONE = "Asia/Seoul"
-FIRST_RACE_DATE = "20150101"
-MEETS: tuple[str, ...] = ("1", "2", "3")
+from kra_pipeline.contract import DATE_FORMAT, FIRST_RACE_DATE, MEET_CODES, TIMEZONE
+
+# Partition keys of the meet dimension: the meet codes as strings.
+MEETS: tuple[str, ...] = tuple(str(meet) for meet in MEET_CODES)
 
 # end_offset=1: today (KST) is a partition too, so today's card and this evening's results can
 # be collected before the day is over.

@@ -11,7 +11,11 @@ from dagster import ConfigurableResource, DagsterInstance, Failure, InitResource
 from pydantic import Field, PrivateAttr
 from sqlalchemy import Engine
 
-from kra_pipeline.contract import CONFIGURATION_ERROR_TAG
+from kra_pipeline.contract import (
+    CONFIGURATION_ERROR_TAG,
+    KRA_CLIENT_RESOURCE,
+    RACE_SELECTION_RESOURCE,
+)
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraConfigurationError, KraRequestError
@@ -87,8 +91,8 @@ class ReferenceCache(ConfigurableResource):
 
 def default_resources() -> dict[str, ConfigurableResource]:
     return {
-        "kra_api": KraApiResource(),
+        KRA_CLIENT_RESOURCE: KraApiResource(),
         "race_store": RaceStoreResource(),
-        "race_selection": RaceSelection(),
+        RACE_SELECTION_RESOURCE: RaceSelection(),
         "reference_cache": ReferenceCache(),
     }

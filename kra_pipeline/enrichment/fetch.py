@@ -32,8 +32,15 @@ from kra_pipeline.enrichment.plan import (
 )
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.models import EnrichedEntrant, Race
-from kra_pipeline.store import repository
 from kra_pipeline.store.listings import listing_of, lookups_since, record_listing, record_lookups
+from kra_pipeline.store.reference import (
+    load_horses,
+    load_jockeys,
+    load_trainers,
+    upsert_horses,
+    upsert_jockeys,
+    upsert_trainers,
+)
 
 __all__ = ["REFERENCE_KINDS", "EnrichmentOutcome", "FetchPlan", "enrich_races", "plan_fetch"]
 
@@ -64,8 +71,8 @@ REFERENCE_KINDS: tuple[ReferenceKind, ...] = (
         "horse",
         lambda entrant: entrant.horse_no,
         lambda detail: detail.horse_no,
-        repository.load_horses,
-        repository.upsert_horses,
+        load_horses,
+        upsert_horses,
         KraClient.fetch_horse,
         KraClient.list_horses,
         lambda client, meet: client.list_horses(meet, include_retired=True),
@@ -74,8 +81,8 @@ REFERENCE_KINDS: tuple[ReferenceKind, ...] = (
         "jockey",
         lambda entrant: entrant.jockey_no,
         lambda detail: detail.jockey_no,
-        repository.load_jockeys,
-        repository.upsert_jockeys,
+        load_jockeys,
+        upsert_jockeys,
         KraClient.fetch_jockey,
         KraClient.list_jockeys,
     ),
@@ -83,8 +90,8 @@ REFERENCE_KINDS: tuple[ReferenceKind, ...] = (
         "trainer",
         lambda entrant: entrant.trainer_no,
         lambda detail: detail.trainer_no,
-        repository.load_trainers,
-        repository.upsert_trainers,
+        load_trainers,
+        upsert_trainers,
         KraClient.fetch_trainer,
         KraClient.list_trainers,
     ),

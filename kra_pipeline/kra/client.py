@@ -23,6 +23,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from kra_pipeline.contract import RACE_DATE_RE
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.envelope import Envelope, parse_body
 from kra_pipeline.kra.errors import (
@@ -59,7 +60,6 @@ ENDPOINTS: dict[str, str] = {
 MAX_RETRY_AFTER_SECONDS = 300.0
 
 _SERVICE_KEY_IN_URL = re.compile(r"(serviceKey=)[^&]*", re.IGNORECASE)
-_RACE_DATE = re.compile(r"^\d{8}$")
 
 
 def redact(url: str) -> str:
@@ -125,7 +125,7 @@ class KraClient:
     ) -> RaceDayAnswer:
         """Every entrant of one meet's day (or one race) in as few paginated calls as possible."""
         meet = meet_code(meet)
-        if not _RACE_DATE.match(race_date):
+        if not RACE_DATE_RE.match(race_date):
             raise ValueError(f"race_date must be YYYYMMDD, got {race_date!r}")
         params: dict[str, Any] = {"meet": meet, "rc_date": race_date}
         if race_no is not None:

@@ -8,19 +8,12 @@ every such value into one normal form so rows from different endpoints join.
 from __future__ import annotations
 
 import re
-from enum import IntEnum
 from typing import Any
+
+from kra_pipeline.contract import MEET_CODES, Meet
 
 HORSE_ID_WIDTH = 7
 PERSON_ID_WIDTH = 6
-
-
-class Meet(IntEnum):
-    """The three racecourses, by the code the API filters on."""
-
-    SEOUL = 1
-    JEJU = 2
-    BUSAN = 3
 
 
 _MEET_NAMES: dict[str, Meet] = {
@@ -37,7 +30,7 @@ def meet_code(value: str | int) -> int:
     text = str(value).strip()
     if text in _MEET_NAMES:
         return int(_MEET_NAMES[text])
-    if text in {"1", "2", "3"}:
+    if text in {str(code) for code in MEET_CODES}:
         return int(text)
     raise ValueError(f"unknown meet {value!r}: expected 1, 2, 3 or one of {sorted(_MEET_NAMES)}")
 

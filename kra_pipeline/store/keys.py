@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
-_RACE_DATE = re.compile(r"^\d{8}$")
+from kra_pipeline.contract import MEET_CODES, MEET_HELP, RACE_DATE_RE
 
 
 def check_race_day(race_date: str, meet: int) -> None:
     """Reject a malformed key before it reaches SQL, with the form the store expects."""
-    if not isinstance(race_date, str) or not _RACE_DATE.match(race_date):
+    if not isinstance(race_date, str) or not RACE_DATE_RE.match(race_date):
         raise ValueError(f"race_date must be YYYYMMDD, e.g. '20250523'; got {race_date!r}")
-    if meet not in (1, 2, 3):
-        raise ValueError(f"meet must be 1 (Seoul), 2 (Jeju) or 3 (Busan); got {meet!r}")
+    if meet not in MEET_CODES:
+        raise ValueError(f"meet must be one of {MEET_HELP}; got {meet!r}")
 
 
 def day_filter(

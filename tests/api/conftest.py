@@ -7,13 +7,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from dagster import DagsterInstance, instance_for_test
+from dagster import DagsterInstance, DagsterRunStatus, instance_for_test
 from dagster._core.remote_origin import (
     RegisteredCodeLocationOrigin,
     RemoteJobOrigin,
     RemoteRepositoryOrigin,
 )
-from dagster._core.storage.dagster_run import DagsterRunStatus
 from dagster._core.test_utils import create_run_for_test
 from fastapi.testclient import TestClient
 
@@ -21,6 +20,7 @@ from kra_api.app import create_app
 from kra_api.auth import key_fingerprint
 from kra_api.gateway import DagsterGateway
 from kra_api.settings import ApiSettings
+from kra_pipeline.contract import race_selection_config
 
 KEY_A = "alpha-key-0000000001"
 KEY_B = "bravo-key-0000000002"
@@ -102,9 +102,6 @@ def add_run(dagster_instance: DagsterInstance) -> RunMaker:
             tags["kra/caller"] = key_fingerprint(caller)
         if job_type is not None:
             tags["kra/job_type"] = job_type
-        run_config = {
-            "resources": {"race_selection": {"config": {"race_numbers": race_numbers or []}}}
-        }
         origin = RemoteJobOrigin(
             RemoteRepositoryOrigin(RegisteredCodeLocationOrigin("kra"), "__repository__"), job_name
         )
@@ -113,7 +110,7 @@ def add_run(dagster_instance: DagsterInstance) -> RunMaker:
             job_name=job_name,
             status=status,
             tags=tags,
-            run_config=run_config,
+            run_config=race_selection_config(race_numbers),
             remote_job_origin=origin,
         )
         return run.run_id

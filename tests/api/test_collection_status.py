@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import AssetMaterialization, DagsterInstance
-from dagster._core.storage.dagster_run import DagsterRunStatus
+from dagster import AssetMaterialization, DagsterInstance, DagsterRunStatus
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import HEADERS_A, RunMaker

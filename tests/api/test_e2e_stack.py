@@ -23,9 +23,8 @@ from dagster import DagsterInstance
 
 from kra_api.auth import key_fingerprint
 from kra_api.gateway import DagsterGateway
-from kra_api.services.launcher import run_config
 from kra_cli.stack import REPO_ROOT, Stack, recent_seoul_race_day
-from kra_pipeline.contract import CALLER_TAG, JOB_TYPE_TAG
+from kra_pipeline.contract import CALLER_TAG, JOB_TYPE_TAG, race_selection_config
 from tests.api.conftest import HEADERS_A, HEADERS_B, KEY_A, KEY_B
 
 pytestmark = pytest.mark.slow
@@ -157,7 +156,9 @@ def test_cancel_a_queued_run(
     instance = DagsterInstance.from_config(str(dagster_home))
     gateway = DagsterGateway(stack.dagster_url, instance=instance)
     tags = {HOLD_TAG: "1", JOB_TYPE_TAG: "collection", CALLER_TAG: key_fingerprint(KEY_A)}
-    run_id = gateway.launch_run("collect_race_cards", f"{race_date}|2", run_config(None), tags)
+    run_id = gateway.launch_run(
+        "collect_race_cards", f"{race_date}|2", race_selection_config(None), tags
+    )
     assert _wait_job(api, run_id, ("queued",), timeout=5)["status"] == "queued"
     answer = api.post(f"/api/v2/jobs/{run_id}/cancel", headers=HEADERS_A)
     assert answer.status_code == 200

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dagster import DagsterInstance
-from dagster._core.storage.dagster_run import DagsterRunStatus
+from dagster import DagsterInstance, DagsterRunStatus
 from fastapi.testclient import TestClient
 
 from kra_api.services.jobs_view import STATUS_MAP

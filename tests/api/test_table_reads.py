@@ -15,9 +15,10 @@ from dagster import (
     AssetMaterialization,
     AssetRecordsFilter,
     DagsterInstance,
+    DagsterRunStatus,
+    RunsFilter,
     instance_for_test,
 )
-from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 from dagster._core.test_utils import create_run_for_test
 
 from kra_api.gateway import DagsterGateway

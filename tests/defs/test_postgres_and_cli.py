@@ -17,11 +17,12 @@ from dagster import (
 )
 from dagster._core.instance.ref import InstanceRef
 
-from kra_pipeline.defs.race_days.assets import race_day_assets
+from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 from kra_pipeline.kra.models import RaceEntrant, group_races
-from kra_pipeline.store import repository
 from kra_pipeline.store.db import get_engine
+from kra_pipeline.store.race_days import load_collected_race_day
+from kra_pipeline.store.views import list_races, race_day_summary
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 from tests.fixtures.postgres import temporary_postgres_database
 
@@ -60,9 +61,9 @@ def test_a_race_day_runs_on_a_postgres_instance_with_a_postgres_race_store(
             assert event.asset_materialization.partition == f"{SEOUL_SUNDAY}|1"
         engine = get_engine(races_url)
         assert engine.dialect.name == "postgresql"
-        stored = repository.load_collected_race_day(engine, SEOUL_SUNDAY, 1)
+        stored = load_collected_race_day(engine, SEOUL_SUNDAY, 1)
         assert stored == simulator_truth(simulator_env, SEOUL_SUNDAY, 1)
-        summary = repository.race_day_summary(engine, SEOUL_SUNDAY, 1).to_dict()
+        summary = race_day_summary(engine, SEOUL_SUNDAY, 1).to_dict()
         assert summary["enriched_entry_count"] == sum(len(race.entrants) for race in stored)
         engine.dispose()
 
@@ -98,10 +99,10 @@ def test_dagster_cli_materializes_every_asset_and_reruns_leave_the_same_rows(
         )
         assert done.returncode == 0, done.stderr[-3000:]
         engine = get_engine()
-        races = repository.list_races(engine, SEOUL_SUNDAY, 1)
+        races = list_races(engine, SEOUL_SUNDAY, 1)
         snapshots.append([{k: v for k, v in r.items() if k != "collected_at"} for r in races])
     assert snapshots[0] == snapshots[1]
-    stored = repository.load_collected_race_day(get_engine(), SEOUL_SUNDAY, 1)
+    stored = load_collected_race_day(get_engine(), SEOUL_SUNDAY, 1)
     assert stored == simulator_truth(kra_simulator, SEOUL_SUNDAY, 1)
     assert all(race["entrants"][0]["enrichment"] is not None for race in snapshots[0])
     # The run history went to the persistent instance, not a throwaway one.

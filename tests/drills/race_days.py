@@ -13,7 +13,7 @@ from typing import Any
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from sqlalchemy import Engine
 
-from kra_pipeline.defs.race_days.assets import race_day_assets
+from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 from kra_pipeline.kra.models import (
     EnrichedEntrant,
@@ -24,7 +24,8 @@ from kra_pipeline.kra.models import (
     TrainerDetail,
     group_races,
 )
-from kra_pipeline.store import repository
+from kra_pipeline.store.enriched import load_enriched_race_day
+from kra_pipeline.store.race_days import load_collected_race_day
 from kra_simulator.world import SimulatedWorld
 
 # June 2025 lies in the past of this world, so its race days carry results.
@@ -110,9 +111,9 @@ def stored_day(engine: Engine, world: SimulatedWorld, key: str) -> StoredDay:
     race_date, meet = split(key)
     expected = expected_races(world, race_date, meet)
     return StoredDay(
-        collected=repository.load_collected_race_day(engine, race_date, meet),
+        collected=load_collected_race_day(engine, race_date, meet),
         expected=expected,
-        enriched=_order(repository.load_enriched_race_day(engine, race_date, meet)),
+        enriched=_order(load_enriched_race_day(engine, race_date, meet)),
         expected_enriched=_order(expected_enrichment(world, expected)),
     )
 
@@ -153,6 +154,6 @@ def partial_stages(engine: Engine, world: SimulatedWorld, key: str) -> list[str]
 
 def has_no_rows(engine: Engine, key: str) -> bool:
     race_date, meet = split(key)
-    return not repository.load_collected_race_day(
+    return not load_collected_race_day(engine, race_date, meet) and not load_enriched_race_day(
         engine, race_date, meet
-    ) and not repository.load_enriched_race_day(engine, race_date, meet)
+    )

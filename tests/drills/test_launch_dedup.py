@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import DagsterInstance
-from dagster._core.storage.dagster_run import RunsFilter
+from dagster import DagsterInstance, RunsFilter
 
 from tests.fixtures.dagster_webserver import dagster_webserver, prepare_dagster_home
 

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from dagster import DagsterInstance
-from dagster._core.storage.dagster_run import DagsterRunStatus
+from dagster import DagsterInstance, DagsterRunStatus
 
 from kra_cli.stack import create_instance_storage
 from kra_pipeline.store.db import dispose_engines, get_engine

@@ -1,7 +1,7 @@
 """Drill: the process of a run is killed with SIGKILL in the middle of collecting a race day.
 
 Nothing of the day may be half-written; run monitoring (the daemon's own logic, on the repo's
-dagster.yaml) must mark the dead run failed and free its `kra_api` pool slot, so that the retry
+dagster.yaml) must mark the dead run failed and free its `kra_open_api` pool slot, so that the retry
 can run and store the day complete, once.
 """
 
@@ -16,8 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance
-from dagster._core.storage.dagster_run import DagsterRunStatus
+from dagster import DagsterInstance, DagsterRunStatus
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import EmptyWorkspaceTarget
 from dagster._daemon.monitoring.concurrency import execute_concurrency_slots_iteration
@@ -90,7 +89,7 @@ def test_a_run_killed_mid_collection_is_failed_freed_retried_and_complete(
         (killed,) = instance.get_runs()
         assert killed.status == DagsterRunStatus.STARTED  # nobody told Dagster it died
         assert has_no_rows(get_engine(), KEY)  # and nothing of the day was half-written
-        # The dead run still holds the `kra_api` pool slot: every other collection waits on it.
+        # The dead run still holds the `kra_open_api` pool slot: every other collection waits on it.
         assert killed.run_id in instance.event_log_storage.get_concurrency_run_ids()
 
         max_runtime = instance.run_monitoring_max_runtime_seconds

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from kra_pipeline.kra.models import Race
-from kra_pipeline.store import get_engine, load_collected_race_day, replace_collected_race_day
+from kra_pipeline.store.db import get_engine
+from kra_pipeline.store.race_days import load_collected_race_day, replace_collected_race_day
 from tests.fixtures.postgres import temporary_postgres_database
 from tests.store.helpers import SAMPLE_MEET, sample_races
 

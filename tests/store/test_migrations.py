@@ -14,7 +14,6 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from kra_pipeline.store import load_raw_race_day, save_raw_race_day
 from kra_pipeline.store.db import (
     ALEMBIC_INI,
     RaceStoreConnectionError,
@@ -22,6 +21,7 @@ from kra_pipeline.store.db import (
     dispose_engines,
     get_engine,
 )
+from kra_pipeline.store.race_days import load_raw_race_day, save_raw_race_day
 from kra_pipeline.store.tables import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

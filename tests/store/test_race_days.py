@@ -9,15 +9,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from kra_pipeline.kra.models import Race, is_post_race_field
-from kra_pipeline.store import (
-    list_races,
+from kra_pipeline.store.race_days import (
     load_collected_race_day,
     load_raw_race_day,
-    race_day_summary,
     replace_collected_race_day,
     save_raw_race_day,
 )
 from kra_pipeline.store.tables import EntrantResultRow, EntrantRow, RaceRow
+from kra_pipeline.store.views import list_races, race_day_summary
 from tests.store.helpers import SAMPLE_DATE, SAMPLE_MEET, prerace_races, sample_pages, sample_races
 
 

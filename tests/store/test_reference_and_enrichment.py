@@ -13,20 +13,18 @@ from kra_pipeline.kra.models import (
     TrainerDetail,
     envelope_items,
 )
-from kra_pipeline.store import (
-    list_races,
-    load_enriched_race_day,
+from kra_pipeline.store.enriched import load_enriched_race_day, replace_enriched_race_day
+from kra_pipeline.store.race_days import replace_collected_race_day
+from kra_pipeline.store.reference import (
     load_horses,
     load_jockeys,
     load_trainers,
-    race_day_summary,
-    replace_collected_race_day,
-    replace_enriched_race_day,
     upsert_horses,
     upsert_jockeys,
     upsert_trainers,
 )
 from kra_pipeline.store.tables import EnrichedEntrantRow
+from kra_pipeline.store.views import list_races, race_day_summary
 from tests.fixtures.samples import load_sample_json
 from tests.store.helpers import SAMPLE_DATE, SAMPLE_MEET, sample_races
 

@@ -9,7 +9,7 @@ import yaml
 from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 from sqlalchemy import func, select
 
-from kra_pipeline.defs.race_days.assets import race_day_assets
+from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import RaceSelection, default_resources
 from kra_pipeline.kra.models import (
     EnrichedEntrant,
@@ -19,9 +19,11 @@ from kra_pipeline.kra.models import (
     TrainerDetail,
     group_races,
 )
-from kra_pipeline.store import repository
 from kra_pipeline.store.db import get_engine
+from kra_pipeline.store.enriched import load_enriched_race_day
+from kra_pipeline.store.race_days import load_collected_race_day
 from kra_pipeline.store.tables import EnrichedEntrantRow, EntrantResultRow, EntrantRow, RaceRow
+from kra_pipeline.store.views import list_races
 from kra_simulator import SimulatorServer
 
 SEOUL, JEJU, BUSAN = 1, 2, 3
@@ -62,7 +64,7 @@ def truth(simulator: SimulatorServer, race_date: str, meet: int) -> list[RaceEnt
 
 def stored_races(race_date: str, meet: int) -> list[dict[str, Any]]:
     """The stored races as the REST shim serves them, without the time they were written."""
-    races = repository.list_races(get_engine(), race_date, meet)
+    races = list_races(get_engine(), race_date, meet)
     return [{k: v for k, v in race.items() if k != "collected_at"} for race in races]
 
 
@@ -83,7 +85,7 @@ def test_a_finished_day_is_stored_exactly_as_the_simulator_has_it(simulator_env,
     with instance_for_test() as instance:
         metadata = run_day(instance, race_date, meet)
     expected = group_races(truth(simulator_env, race_date, meet))
-    stored = repository.load_collected_race_day(get_engine(), race_date, meet)
+    stored = load_collected_race_day(get_engine(), race_date, meet)
     assert stored == expected
     assert all(race.is_finished for race in stored)
     assert metadata["raw_race_day"]["race_count"] == len(expected)
@@ -101,7 +103,7 @@ def test_enrichment_joins_the_simulators_registries(simulator_env):
     world = simulator_env.world
     with instance_for_test() as instance:
         run_day(instance, race_date, SEOUL)
-    rows = repository.load_enriched_race_day(get_engine(), race_date, SEOUL)
+    rows = load_enriched_race_day(get_engine(), race_date, SEOUL)
     entrants = truth(simulator_env, race_date, SEOUL)
     assert len(rows) == len(entrants)
     by_gate = {(e.race_no, e.gate_no): e for e in entrants}
@@ -145,7 +147,7 @@ def test_a_run_can_be_restricted_to_some_races(simulator_env):
             instance, race_date, SEOUL, race_selection=RaceSelection(race_numbers=[2, 3])
         )
     assert metadata["collected_race_day"]["race_numbers"] == [2, 3]
-    enriched = repository.load_enriched_race_day(get_engine(), race_date, SEOUL)
+    enriched = load_enriched_race_day(get_engine(), race_date, SEOUL)
     assert {row.race_no for row in enriched} == {2, 3}
 
 

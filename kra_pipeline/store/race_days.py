@@ -1,7 +1,7 @@
 """Race store reads and writes; every write is one transaction, so a re-run replaces, never adds.
 
 This module keeps the raw and collected race day; reference data (horses, jockeys, trainers),
-enrichment and the read-only views live in sibling modules and are re-exported here.
+enrichment and the read-only views live in sibling modules (`reference`, `enriched`, `views`).
 
 A race that has not finished is stored as its card only: the result placeholders KRA sends
 before the off (`ord=0`, `rcTime=0`, zero sectionals) are dropped, so such an entrant loads with
@@ -19,16 +19,7 @@ from sqlalchemy import Engine, delete, insert, select
 from kra_pipeline.kra.models import RACE_FIELDS, Race, RaceEntrant
 from kra_pipeline.store.day_rows import read_race_day_rows
 from kra_pipeline.store.db import read_session, write_session
-from kra_pipeline.store.enriched import load_enriched_race_day, replace_enriched_race_day
 from kra_pipeline.store.keys import check_race_day, check_race_numbers, day_filter
-from kra_pipeline.store.reference import (
-    load_horses,
-    load_jockeys,
-    load_trainers,
-    upsert_horses,
-    upsert_jockeys,
-    upsert_trainers,
-)
 from kra_pipeline.store.tables import (
     CARD_COLUMNS,
     RESULT_COLUMNS,
@@ -37,25 +28,6 @@ from kra_pipeline.store.tables import (
     RaceRow,
     RawRaceDayRow,
 )
-from kra_pipeline.store.views import RaceDaySummary, list_races, race_day_summary
-
-__all__ = [
-    "RaceDaySummary",
-    "list_races",
-    "load_collected_race_day",
-    "load_enriched_race_day",
-    "load_horses",
-    "load_jockeys",
-    "load_raw_race_day",
-    "load_trainers",
-    "race_day_summary",
-    "replace_collected_race_day",
-    "replace_enriched_race_day",
-    "save_raw_race_day",
-    "upsert_horses",
-    "upsert_jockeys",
-    "upsert_trainers",
-]
 
 
 def save_raw_race_day(

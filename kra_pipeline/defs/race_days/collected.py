@@ -1,0 +1,55 @@
+"""Stage 2, collected: typed races and entrants, the results kept apart from the pre-race card."""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from kra_pipeline import contract as c
+from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.race_days.checks import COLLECTED_CHECKS, collected_check_results
+from kra_pipeline.defs.race_days.preview import races_markdown
+from kra_pipeline.defs.race_days.raw import raw_race_day
+from kra_pipeline.defs.resources import RaceSelection, RaceStoreResource
+from kra_pipeline.kra.models import Race, group_races, parse_race_day
+from kra_pipeline.store import race_days
+from kra_pipeline.store.cards import load_race_cards
+
+
+def selected_races(races: list[Race], selection: RaceSelection) -> list[Race]:
+    """The races a run's `race_selection` asks for (all of them when it names none)."""
+    chosen = selection.chosen()
+    return [race for race in races if chosen is None or race.race_no in chosen]
+
+
+@asset(
+    name=c.COLLECTED_ASSET,
+    partitions_def=race_day_partitions,
+    deps=[raw_race_day],
+    group_name="races",
+    kinds={"python"},
+    check_specs=COLLECTED_CHECKS,
+    description="Typed races and entrants; results kept apart from the pre-race card.",
+)
+def collected_race_day(
+    context: AssetExecutionContext, race_store: RaceStoreResource, race_selection: RaceSelection
+) -> MaterializeResult:
+    race_date, meet = split_race_day_key(context.partition_key)
+    engine = race_store.engine()
+    pages = race_days.load_raw_race_day(engine, race_date, meet)
+    if pages is None:
+        raise ValueError(
+            f"no raw answer stored for {race_date} meet {meet}: materialize {c.RAW_ASSET} first"
+        )
+    races = selected_races(group_races(parse_race_day(pages)), race_selection)
+    race_days.replace_collected_race_day(
+        engine, race_date, meet, races, race_numbers=race_selection.chosen()
+    )
+    stored = race_days.load_collected_race_day(engine, race_date, meet)
+    return MaterializeResult(
+        metadata={
+            c.RACE_COUNT: len(stored),
+            c.ENTRY_COUNT: sum(len(race.entrants) for race in stored),
+            c.FINISHED_RACE_COUNT: sum(1 for race in stored if race.is_finished),
+            c.RACE_NUMBERS: [race.race_no for race in stored],
+            c.PREVIEW: MetadataValue.md(races_markdown(stored)),
+        },
+        check_results=collected_check_results(stored, load_race_cards(engine, race_date, meet)),
+    )

@@ -1,0 +1,61 @@
+"""Stage 3, enriched: entrants joined with horse, jockey and trainer details (cached 7 days)."""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from kra_pipeline import contract as c
+from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.race_days.checks import ENRICHED_CHECKS, check_enrichment_coverage
+from kra_pipeline.defs.race_days.collected import collected_race_day, selected_races
+from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.race_days.preview import races_markdown
+from kra_pipeline.defs.resources import (
+    KraApiResource,
+    RaceSelection,
+    RaceStoreResource,
+    ReferenceCache,
+)
+from kra_pipeline.enrichment.fetch import enrich_races
+from kra_pipeline.store import enriched, race_days
+
+
+@asset(
+    name=c.ENRICHED_ASSET,
+    partitions_def=race_day_partitions,
+    deps=[collected_race_day],
+    pool=KRA_POOL,
+    retry_policy=KRA_RETRY_POLICY,
+    group_name="races",
+    kinds={"python"},
+    check_specs=ENRICHED_CHECKS,
+    description="Entrants joined with horse, jockey and trainer form (details cached 7 days).",
+)
+def enriched_race_day(
+    context: AssetExecutionContext,
+    kra_open_api: KraApiResource,
+    race_store: RaceStoreResource,
+    race_selection: RaceSelection,
+    reference_cache: ReferenceCache,
+) -> MaterializeResult:
+    race_date, meet = split_race_day_key(context.partition_key)
+    engine = race_store.engine()
+    races = selected_races(
+        race_days.load_collected_race_day(engine, race_date, meet), race_selection
+    )
+    with kra_open_api.client() as client:
+        outcome = enrich_races(engine, client, races, max_age=reference_cache.max_age)
+    enriched.replace_enriched_race_day(
+        engine, race_date, meet, outcome.rows, race_numbers=race_selection.chosen()
+    )
+    for plan in outcome.plans:
+        if plan.missing:
+            context.log.info(f"{len(plan.missing)} {plan.kind} details fetched by {plan.how}")
+    return MaterializeResult(
+        metadata={
+            c.RACE_COUNT: len(races),
+            c.ENRICHED_ENTRY_COUNT: len(outcome.rows),
+            c.MISSING_DETAIL_COUNT: outcome.missing_detail_count,
+            c.API_CALLS: outcome.api_calls,
+            c.PREVIEW: MetadataValue.md(races_markdown(races)),
+        },
+        check_results=[check_enrichment_coverage(outcome.rows)],
+    )
