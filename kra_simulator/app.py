@@ -84,6 +84,8 @@ class SimulatorApp:
         if key not in self.config.api_keys:
             self.stats.record_key_rejection()
             return _gateway("30")
+        if endpoint.api in self.config.refused_apis:
+            return _gateway("20")
         wait = self.quota.admit()
         if wait is not None:
             self.stats.record_quota_violation()

@@ -21,6 +21,8 @@ class SimulatorConfig:
     `fault_rate` is the share of data requests that get one of `fault_kinds`.
     `ignored_params` are query parameters the simulator pretends not to know (KRA answers
     unfiltered then), e.g. {"act_gubun"} to check code that must survive an ignored filter.
+    `refused_apis` are API ids (e.g. {"API4_3"}) the key has not been granted: KRA's gateway
+    answers those with error 20 (SERVICE_ACCESS_DENIED_ERROR), as for a key never applied for.
     """
 
     seed: int = DEFAULT_SEED
@@ -36,11 +38,13 @@ class SimulatorConfig:
     slow_seconds: float = 2.0
     fault_seed: int = 0
     ignored_params: frozenset[str] = field(default_factory=frozenset)
+    refused_apis: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_keys", _string_set(self.api_keys))
         object.__setattr__(self, "fault_kinds", tuple(self.fault_kinds))
         object.__setattr__(self, "ignored_params", _string_set(self.ignored_params))
+        object.__setattr__(self, "refused_apis", _string_set(self.refused_apis))
         problems = []
         if not self.api_keys:
             problems.append("api_keys is empty: give at least one key the simulator accepts")

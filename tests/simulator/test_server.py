@@ -188,6 +188,14 @@ def test_configured_keys_replace_the_default(start_kra_simulator: Callable[..., 
     assert "<returnReasonCode>30<" in get(server, JOCKEYS, _type="json").text
 
 
+def test_a_refused_api_gets_gateway_error_20_and_the_others_answer(
+    start_kra_simulator: Callable[..., Any],
+) -> None:
+    server = start_kra_simulator(refused_apis="API214_1", today=TODAY)
+    assert "<returnReasonCode>20<" in get(server, RACES, _type="json").text
+    assert body(get(server, JOCKEYS, _type="json"))["totalCount"] > 0
+
+
 def test_over_quota_gateway_error_22(start_kra_simulator: Callable[..., Any]) -> None:
     server = start_kra_simulator(today=TODAY, quota_per_window=3, quota_mode="22")
     answers = [get(server, JOCKEYS, meet=1, _type="json") for _ in range(5)]
