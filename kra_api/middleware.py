@@ -16,9 +16,13 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from kra_api.gateway import GatewayUnavailable, LaunchRejected
 from kra_api.logging_setup import get_logger
+from kra_api.schemas import clip
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+# A validation message is cut here: a message may quote the input, which may be huge.
+MESSAGE_LIMIT = 300
 
 log = get_logger("kra_api.http")
 
@@ -69,9 +73,14 @@ async def request_context(request: Request, call_next: RequestResponseEndpoint) 
     return response
 
 
+def _location(error: dict[str, Any]) -> list[str | int]:
+    """Where the problem is; a field name is the caller's input too, so it is clipped."""
+    return [part if isinstance(part, int) else clip(str(part)) for part in error.get("loc", ())]
+
+
 def _describe(error: dict[str, Any]) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
-    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    where = ".".join(str(part) for part in _location(error) if part != "body") or "body"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")[:MESSAGE_LIMIT]
     if error.get("type") == "json_invalid":
         return "the request body is not valid JSON; send a JSON object"
     if error.get("type") == "model_attributes_type" and where == "body":
@@ -82,8 +91,7 @@ def _describe(error: dict[str, Any]) -> str:
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 with one readable line per problem; the offending input is not echoed back."""
     errors = [
-        {"loc": list(e.get("loc", ())), "msg": _describe(e), "type": e.get("type")}
-        for e in exc.errors()
+        {"loc": _location(e), "msg": _describe(e), "type": e.get("type")} for e in exc.errors()
     ]
     summary = "; ".join(e["msg"] for e in errors)
     return JSONResponse(jsonable_encoder({"detail": errors, "message": summary}), status_code=422)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from kra_pipeline.contract import MAX_RACE_NO, MEET_CODES, MEET_HELP
 
@@ -14,10 +14,21 @@ JobType = Literal["collection", "enrichment", "batch", "backfill"]
 DayStatus = Literal["pending", "running", "completed", "failed"]
 
 
+# How much of a caller's input an error message may quote (a 100 KB input is not echoed).
+QUOTE_LIMIT = 40
+
+
+def clip(value: str) -> str:
+    """The start of an input, for an error message: enough to recognise it, never all of it."""
+    return value if len(value) <= QUOTE_LIMIT else f"{value[:QUOTE_LIMIT]}… ({len(value)} chars)"
+
+
 def check_race_date(value: str) -> str:
     """YYYYMMDD and a real calendar day; the message says which part is wrong."""
-    if len(value) != 8 or not value.isdigit():
-        raise ValueError(f"date must be 8 digits YYYYMMDD (e.g. 20250622), got {value!r}")
+    if len(value) != 8 or not (value.isascii() and value.isdigit()):
+        raise ValueError(
+            f"date must be 8 ASCII digits YYYYMMDD (e.g. 20250622), got {clip(value)!r}"
+        )
     try:
         date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError as exc:
@@ -40,8 +51,8 @@ class CollectionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: str = Field(..., description="Race date YYYYMMDD", examples=["20250622"])
-    meet: int = Field(..., ge=min(MEET_CODES), le=max(MEET_CODES), description=MEET_HELP)
-    race_numbers: list[int] | None = Field(
+    meet: StrictInt = Field(..., ge=min(MEET_CODES), le=max(MEET_CODES), description=MEET_HELP)
+    race_numbers: list[StrictInt] | None = Field(
         None,
         description=f"Races to collect (1..{MAX_RACE_NO}); omit for the whole day",
         max_length=MAX_RACE_NO,
@@ -73,7 +84,7 @@ class BackfillRequest(BaseModel):
 
     date_from: str = Field(..., examples=["20250601"])
     date_to: str = Field(..., examples=["20250630"])
-    meets: list[int] = Field(
+    meets: list[StrictInt] = Field(
         default_factory=lambda: list(MEET_CODES), min_length=1, max_length=len(MEET_CODES)
     )
 

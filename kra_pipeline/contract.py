@@ -13,7 +13,8 @@ from typing import Any
 
 # --- race days -------------------------------------------------------------------------------
 DATE_FORMAT = "%Y%m%d"
-RACE_DATE_PATTERN = r"^\d{8}$"
+# ASCII digits only: `\d` would also take full-width and other Unicode digits.
+RACE_DATE_PATTERN = r"^[0-9]{8}$"
 RACE_DATE_RE = re.compile(RACE_DATE_PATTERN)
 TIMEZONE = "Asia/Seoul"
 FIRST_RACE_DATE = "20150101"

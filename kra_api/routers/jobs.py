@@ -18,6 +18,8 @@ router = APIRouter(prefix="/api/v2/jobs", tags=["jobs"])
 
 CallerDep = Annotated[Caller, Depends(require_caller)]
 GatewayDep = Annotated[DagsterGateway, Depends(get_gateway)]
+# Far beyond any run history, and inside every database's integer range.
+MAX_OFFSET = 1_000_000_000
 NOT_FOUND = HTTPException(status.HTTP_404_NOT_FOUND, detail="Job not found")
 
 _BACKFILL_STATUS: dict[str, str] = {
@@ -38,7 +40,7 @@ async def list_jobs(
     status_: Annotated[JobStatus | None, Query(alias="status")] = None,
     job_type: JobType | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     """Newest first; `status` and `job_type` narrow the list."""
     statuses = jobs_view.dagster_statuses(status_) if status_ else []

@@ -44,6 +44,10 @@ def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
         ({**VALID, "colour": "red"}, "colour"),
         ({"date": "20100101", "meet": 1}, "not a collectable race day"),
         ({"date": "29991231", "meet": 1}, "not a collectable race day"),
+        ({"date": "２０２５０６２２", "meet": 1}, "ASCII digits"),
+        ({"date": "20250622", "meet": True}, "meet"),
+        ({"date": "20250622", "meet": 1.0}, "meet"),
+        ({**VALID, "race_numbers": [True]}, "race_numbers"),
     ],
 )
 @pytest.mark.parametrize("path", ["/api/v2/collection/", "/api/v2/collection/async"])
@@ -69,12 +73,16 @@ def test_bad_collection_bodies_are_422_with_a_reason(
         ({"date": "20250230", "meet": 1}, "not a calendar day"),
         ({"date": "20250622", "meet": 0}, "meet"),
         ({"date": "29990101", "meet": 1}, "not a collectable race day"),
+        ({"date": "２０２５０６２２", "meet": 1}, "date"),
+        ({"date": "٢٠٢٥٠٦٢٢", "meet": 1}, "date"),
+        ({"date": "20100101", "meet": 1}, "not a collectable race day"),
     ],
 )
-def test_bad_status_queries_are_422(
-    client: TestClient, params: dict[str, object], says: str
+@pytest.mark.parametrize("path", ["/api/v2/collection/status", "/api/v2/races"])
+def test_bad_race_day_queries_are_422(
+    client: TestClient, path: str, params: dict[str, object], says: str
 ) -> None:
-    answer = client.get("/api/v2/collection/status", params=params, headers=HEADERS_A)
+    answer = client.get(path, params=params, headers=HEADERS_A)
     assert answer.status_code == 422
     assert says in answer.text
 
@@ -92,6 +100,22 @@ def test_bad_backfills_are_422(client: TestClient, body: dict[str, object], says
     answer = client.post("/api/v2/collection/backfill", json=body, headers=HEADERS_A)
     assert answer.status_code == 422
     assert says in answer.text
+
+
+@pytest.mark.parametrize("offset", ["9223372036854775808", "1000000001", "-1", "1e3"])
+def test_out_of_range_job_offsets_are_422(client: TestClient, offset: str) -> None:
+    answer = client.get("/api/v2/jobs/", params={"offset": offset}, headers=HEADERS_A)
+    assert answer.status_code == 422
+    assert "offset" in answer.json()["message"]
+
+
+def test_a_huge_input_is_not_echoed_back(client: TestClient) -> None:
+    huge = "9" * 100_000
+    for body in ({"date": huge, "meet": 1}, {**VALID, huge: 1}):
+        answer = client.post("/api/v2/collection/async", json=body, headers=HEADERS_A)
+        assert answer.status_code == 422
+        assert len(answer.content) < 2_000
+        assert "100000 chars" in answer.text
 
 
 def test_launch_without_webserver_is_503_saying_what_to_start(client: TestClient) -> None:
