@@ -22,6 +22,7 @@ from kra_api.gateway.records import (
     Materialization,
     RunDetail,
     RunView,
+    first_real_cause,
     level_name,
     plain_metadata,
     run_view,
@@ -150,7 +151,7 @@ class RunHistory:
                 started.pop(entry.step_key or "", None)
                 if event.event_type == DagsterEventType.STEP_FAILURE and not detail.error_message:
                     error = getattr(event.event_specific_data, "error", None)
-                    detail.error_message = error.message.strip() if error else entry.message
+                    detail.error_message = first_real_cause(error) if error else entry.message
             elif event.event_type == DagsterEventType.RUN_FAILURE and not detail.error_message:
                 detail.error_message = entry.message or event.message
             elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:

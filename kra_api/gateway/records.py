@@ -94,3 +94,27 @@ def level_name(level: int | str) -> str:
 
 def options_tag(enrich: bool, get_results: bool) -> str:
     return json.dumps({"enrich": enrich, "get_results": get_results}, sort_keys=True)
+
+
+def _wraps_another_error(error: Any) -> bool:
+    """Dagster's own envelopes around the error that really stopped a step."""
+    name = error.cls_name or ""
+    return (
+        name.startswith("Dagster")
+        or name == "RetryRequested"
+        or error.message.startswith("Exceeded max_retries")
+    )
+
+
+def first_real_cause(error: Any) -> str:
+    """The message of the first error in the chain that is not Dagster's envelope.
+
+    After its retries a step fails with "Exceeded max_retries of 3"; the reason a user can act
+    on ("could not reach API214_1 …", "attempt to write a readonly database") is its cause.
+    """
+    link = error
+    while link is not None:
+        if not _wraps_another_error(link):
+            return link.message.strip()
+        link = link.cause or link.context
+    return error.message.strip()

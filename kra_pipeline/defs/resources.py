@@ -10,6 +10,7 @@ from datetime import timedelta
 from dagster import ConfigurableResource, DagsterInstance, Failure, InitResourceContext
 from pydantic import Field, PrivateAttr
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from kra_pipeline.contract import (
     CONFIGURATION_ERROR_TAG,
@@ -20,7 +21,7 @@ from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraConfigurationError, KraRequestError
 from kra_pipeline.logging_config import configure_pipeline_logging
-from kra_pipeline.store.db import get_engine
+from kra_pipeline.store.db import get_engine, masked_url, permanent_store_fault
 
 
 class KraApiResource(ConfigurableResource):
@@ -63,6 +64,29 @@ class RaceStoreResource(ConfigurableResource):
 
     def engine(self) -> Engine:
         return get_engine(self.database_url)
+
+    @contextmanager
+    def writable(self) -> Iterator[Engine]:
+        """The engine; a store fault no retry can mend fails the step at once, saying what to do.
+
+        Without this the step's retry policy would retry a read-only or full store for minutes,
+        and the run would end with "Exceeded max_retries" instead of the cause.
+        """
+        engine = self.engine()
+        try:
+            yield engine
+        except DBAPIError as error:
+            reason = permanent_store_fault(error)
+            if reason is None:
+                raise
+            raise Failure(
+                description=(
+                    f"the race store at {masked_url(engine.url)} cannot be written ({reason}); "
+                    "make it writable (file permissions, a read-only mount or replica, free disk "
+                    "space), then re-run: retrying as it is would not help"
+                ),
+                allow_retries=False,
+            ) from error
 
 
 class RaceSelection(ConfigurableResource):

@@ -78,6 +78,26 @@ def masked_url(url: str | URL) -> str:
         return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
 
 
+# Store faults that no retry mends: a read-only file, mount or replica, or a full disk stays so
+# until someone acts. Matched in the driver's message (SQLite and PostgreSQL spell them so).
+_PERMANENT_FAULTS = (
+    "readonly database",
+    "read-only",
+    "database or disk is full",
+    "no space left on device",
+    "could not extend file",
+    "permission denied",
+)
+
+
+def permanent_store_fault(error: BaseException) -> str | None:
+    """The driver's one-line reason when `error` is a store fault no retry can mend."""
+    if not isinstance(error, DBAPIError):
+        return None
+    reason = str(error.orig if error.orig is not None else error).strip().splitlines()[0]
+    return reason if any(fault in reason.lower() for fault in _PERMANENT_FAULTS) else None
+
+
 def get_engine(url: str | None = None) -> Engine:
     """The process-wide engine for `url` (default `database_url()`), migrated to head once."""
     resolved = normalise_database_url(url) if url else database_url()
@@ -148,6 +168,17 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
+def sqlite_file(url: URL) -> str | None:
+    """The file of a SQLite URL, None in memory; `file:` URI names (`?uri=true`, e.g. with
+    `mode=ro` for a read-only copy) lose their scheme and query."""
+    database = url.database
+    if not database or database == ":memory:":
+        return None
+    if url.query.get("uri") == "true" and database.startswith("file:"):
+        return database.removeprefix("file:").split("?", 1)[0]
+    return database
+
+
 def _advisory_key(name: str) -> int:
     """A stable 63-bit PostgreSQL advisory-lock key for a lock name."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8]) >> 1
@@ -175,8 +206,8 @@ def exclusive(engine: Engine, name: str, timeout_seconds: float = 30.0) -> Itera
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
                 connection.commit()
         return
-    database = engine.url.database
-    if not database or database == ":memory:":
+    database = sqlite_file(engine.url)
+    if database is None:
         yield
         return
     digest = hashlib.sha256(name.encode()).hexdigest()[:16]
@@ -186,8 +217,8 @@ def exclusive(engine: Engine, name: str, timeout_seconds: float = 30.0) -> Itera
 
 @contextmanager
 def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
-    database = engine.url.database
-    if not database or database == ":memory:":
+    database = sqlite_file(engine.url)
+    if database is None:
         yield
         return
     with FileLock(f"{database}.migrate.lock", timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
@@ -200,8 +231,8 @@ def _create_engine(url: str) -> Engine:
         "json_serializer": lambda value: json.dumps(value, ensure_ascii=False),
     }
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if not database or database == ":memory:":
+        database = sqlite_file(parsed)
+        if database is None:
             options |= {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         else:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -225,7 +256,7 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        if engine.url.database and engine.url.database != ":memory:":
+        if sqlite_file(engine.url) is not None:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")

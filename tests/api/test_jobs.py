@@ -144,3 +144,25 @@ def test_cancel_a_running_run_without_webserver_says_where_to_look(
     answer = client.post(f"/api/v2/jobs/{run_id}/cancel", headers=HEADERS_A)
     assert answer.status_code == 503
     assert "DAGSTER_WEBSERVER_URL" in answer.json()["detail"]
+
+
+def test_a_job_that_failed_after_retries_names_the_first_real_cause() -> None:
+    """Dagster ends such a step with "Exceeded max_retries of 1"; the job shows why."""
+    from dagster import RetryPolicy, asset, instance_for_test, materialize
+
+    from kra_api.gateway import DagsterGateway
+    from tests.api.conftest import NO_WEBSERVER
+
+    @asset(retry_policy=RetryPolicy(max_retries=1, delay=0))
+    def unreachable() -> None:
+        try:
+            raise ConnectionRefusedError("connection refused")
+        except ConnectionRefusedError as error:
+            raise RuntimeError("could not reach API214_1 at KRA_API_BASE_URL=x") from error
+
+    with instance_for_test() as instance:
+        result = materialize([unreachable], instance=instance, raise_on_error=False)
+        failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+        assert failure.step_failure_data.error.message.startswith("Exceeded max_retries of 1")
+        detail = DagsterGateway(NO_WEBSERVER, instance=instance).run_detail(result.run_id)
+    assert detail.error_message == "RuntimeError: could not reach API214_1 at KRA_API_BASE_URL=x"

@@ -37,15 +37,15 @@ def enriched_race_day(
     reference_cache: ReferenceCache,
 ) -> MaterializeResult:
     race_date, meet = split_race_day_key(context.partition_key)
-    engine = race_store.engine()
-    races = selected_races(
-        race_days.load_collected_race_day(engine, race_date, meet), race_selection
-    )
-    with kra_open_api.client() as client:
-        outcome = enrich_races(engine, client, races, max_age=reference_cache.max_age)
-    enriched.replace_enriched_race_day(
-        engine, race_date, meet, outcome.rows, race_numbers=race_selection.chosen()
-    )
+    with race_store.writable() as engine:
+        races = selected_races(
+            race_days.load_collected_race_day(engine, race_date, meet), race_selection
+        )
+        with kra_open_api.client() as client:
+            outcome = enrich_races(engine, client, races, max_age=reference_cache.max_age)
+        enriched.replace_enriched_race_day(
+            engine, race_date, meet, outcome.rows, race_numbers=race_selection.chosen()
+        )
     for plan in outcome.plans:
         if plan.missing:
             context.log.info(f"{len(plan.missing)} {plan.kind} details fetched by {plan.how}")

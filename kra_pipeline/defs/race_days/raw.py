@@ -31,7 +31,8 @@ def raw_race_day(
     with kra_open_api.client() as client:
         answer = client.fetch_race_day(meet, race_date)
         api_calls = client.stats.total_calls
-    race_days.save_raw_race_day(race_store.engine(), race_date, meet, answer.pages, api_calls)
+    with race_store.writable() as engine:
+        race_days.save_raw_race_day(engine, race_date, meet, answer.pages, api_calls)
     races = group_races(parse_race_day(answer.pages))
     context.log.info(f"{race_date} meet {meet}: {len(races)} races in {api_calls} call(s)")
     return MaterializeResult(

@@ -10,7 +10,7 @@ from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 from sqlalchemy import func, select
 
 from kra_pipeline.defs.race_days import race_day_assets
-from kra_pipeline.defs.resources import RaceSelection, default_resources
+from kra_pipeline.defs.resources import RaceSelection, RaceStoreResource, default_resources
 from kra_pipeline.kra.models import (
     EnrichedEntrant,
     HorseDetail,
@@ -200,3 +200,24 @@ def test_client_retries_show_in_the_runs_event_log(start_kra_simulator, monkeypa
     assert simulator.stats.faults["server_error"] >= 1
     assert len(messages) == simulator.stats.faults["server_error"]
     assert "api='API214_1'" in messages[0]
+
+
+def test_a_read_only_store_fails_the_step_at_once_naming_the_cause(simulator_env, tmp_path):
+    store = tmp_path / "races.sqlite"
+    get_engine(f"sqlite:///{store}")  # the schema exists; only writing is impossible
+    read_only = RaceStoreResource(database_url=f"sqlite:///file:{store}?mode=ro&uri=true")
+    with instance_for_test() as instance:
+        result = materialize(
+            [race_day_assets[0]],
+            partition_key=f"{finished_race_day(simulator_env, SEOUL)}|1",
+            instance=instance,
+            resources={**default_resources(), "race_store": read_only},
+            raise_on_error=False,
+        )
+    assert not result.success
+    # Not retried for minutes as if transient: one attempt, one KRA call.
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in result.all_events)
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.step_failure_data.error.message
+    assert "attempt to write a readonly database" in message
+    assert "make it writable" in message
