@@ -192,7 +192,7 @@ class RunHistory:
             "runs_total": self.instance.get_runs_count(runs),
             "runs_finished": self.instance.get_runs_count(finished),
             "tags": dict(backfill.tags or {}),
-            "partitions": list(backfill.partition_names or []),
+            "partitions": _backfill_partitions(backfill),
             "created_at": timestamp_or_none(backfill.backfill_timestamp),
             "completed_at": timestamp_or_none(backfill.backfill_end_timestamp),
             "error": backfill.error.message if backfill.error else None,
@@ -268,3 +268,17 @@ class RunHistory:
     def storage_ok(self) -> int:
         """Number of runs in storage; raises with the storage's own message when unreachable."""
         return self.instance.get_runs_count()
+
+
+def _backfill_partitions(backfill: Any) -> list[str]:
+    """The partition keys a backfill targets: named for job backfills, in the asset subset
+    for asset backfills (those launched by the shim and by the UI's asset pages)."""
+    if backfill.partition_names:
+        return list(backfill.partition_names)
+    data = backfill.asset_backfill_data
+    if data is None:
+        return []
+    keys: set[str] = set()
+    for subset in data.target_subset.partitions_subsets_by_asset_key.values():
+        keys.update(str(key) for key in subset.get_partition_keys())
+    return sorted(keys)

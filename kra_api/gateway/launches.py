@@ -36,6 +36,18 @@ mutation Backfill($params: LaunchBackfillParams!) {
 """
 
 
+_CANCEL_BACKFILL_MUTATION = """
+mutation CancelBackfill($backfillId: String!) {
+  cancelPartitionBackfill(backfillId: $backfillId) {
+    __typename
+    ... on CancelBackfillSuccess { backfillId }
+    ... on PythonError { message }
+    ... on UnauthorizedError { message }
+  }
+}
+"""
+
+
 class GatewayUnavailable(RuntimeError):
     """The Dagster webserver cannot be reached; the message says which URL to check."""
 
@@ -104,19 +116,33 @@ class GraphQLLaunches:
             "tags": [{"key": k, "value": v} for k, v in tags.items()],
             "title": f"kra backfill {partition_keys[0]} .. {partition_keys[-1]}",
         }
-        try:
-            answer = httpx.post(
-                f"{self.webserver_url}/graphql",
-                json={"query": _BACKFILL_MUTATION, "variables": {"params": params}},
-                timeout=60,
-            )
-            answer.raise_for_status()
-            result = answer.json()["data"]["launchPartitionBackfill"]
-        except (httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
-            raise self._unreachable(exc) from exc
+        result = self._mutation(_BACKFILL_MUTATION, {"params": params}, "launchPartitionBackfill")
         if result["__typename"] != "LaunchBackfillSuccess":
             raise LaunchRejected(f"Dagster refused the backfill: {result.get('message')}")
         return str(result["backfillId"])
+
+    def cancel_backfill(self, backfill_id: str) -> None:
+        """Stop a backfill: no new runs start; the daemon cancels those in flight."""
+        result = self._mutation(
+            _CANCEL_BACKFILL_MUTATION, {"backfillId": backfill_id}, "cancelPartitionBackfill"
+        )
+        if result["__typename"] != "CancelBackfillSuccess":
+            raise LaunchRejected(
+                f"Dagster refused to cancel backfill {backfill_id}: {result.get('message')}"
+            )
+
+    def _mutation(self, query: str, variables: Mapping[str, Any], field: str) -> dict[str, Any]:
+        """One GraphQL mutation; answers the mutation's result object."""
+        try:
+            answer = httpx.post(
+                f"{self.webserver_url}/graphql",
+                json={"query": query, "variables": dict(variables)},
+                timeout=60,
+            )
+            answer.raise_for_status()
+            return dict(answer.json()["data"][field])
+        except (httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
+            raise self._unreachable(exc) from exc
 
     def cancel_run(self, run_id: str) -> None:
         """Drop a queued run from the queue; terminate a running one through GraphQL."""

@@ -94,10 +94,16 @@ def _detail(gateway: DagsterGateway, job_id: str, caller: str) -> dict[str, Any]
         if not jobs_view.visible_to(run, caller):
             return None
         return jobs_view.detail_document(run, gateway.run_detail(run.run_id))
-    backfill = gateway.backfill(job_id)
+    backfill = _own_backfill(gateway, job_id, caller)
+    return None if backfill is None else _backfill_document(job_id, backfill)
+
+
+def _own_backfill(gateway: DagsterGateway, backfill_id: str, caller: str) -> dict[str, Any] | None:
+    """The backfill, if this caller launched it or it came from the UI."""
+    backfill = gateway.backfill(backfill_id)
     if backfill is None or backfill["tags"].get(CALLER_TAG) not in (None, caller):
         return None
-    return _backfill_document(job_id, backfill)
+    return backfill
 
 
 @router.get("/{job_id}", response_model=JobDetail)
@@ -115,9 +121,11 @@ async def get_job(job_id: str, caller: CallerDep, gateway: GatewayDep) -> Any:
     responses={404: {"description": "Unknown job"}, 409: {"description": "Already finished"}},
 )
 async def cancel_job(job_id: str, caller: CallerDep, gateway: GatewayDep) -> Any:
-    """Cancel a queued or running run, as the UI's Terminate button does."""
+    """Cancel a queued or running run, as the UI's Terminate button does, or a backfill."""
     run = await asyncio.to_thread(gateway.get_run, job_id)
-    if run is None or not jobs_view.visible_to(run, caller.fingerprint):
+    if run is None:
+        return await _cancel_backfill(job_id, caller, gateway)
+    if not jobs_view.visible_to(run, caller.fingerprint):
         raise NOT_FOUND
     if run.status in (*FINISHED, "CANCELING"):
         current = jobs_view.STATUS_MAP[run.status]
@@ -127,3 +135,17 @@ async def cancel_job(job_id: str, caller: CallerDep, gateway: GatewayDep) -> Any
         )
     await asyncio.to_thread(gateway.cancel_run, run.run_id)
     return {"message": "Job cancelled successfully"}
+
+
+async def _cancel_backfill(backfill_id: str, caller: Caller, gateway: DagsterGateway) -> Any:
+    backfill = await asyncio.to_thread(_own_backfill, gateway, backfill_id, caller.fingerprint)
+    if backfill is None:
+        raise NOT_FOUND
+    current = _BACKFILL_STATUS.get(backfill["status"], "processing")
+    if current != "processing":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"Backfill already {current}; only a backfill in progress can be cancelled",
+        )
+    await asyncio.to_thread(gateway.cancel_backfill, backfill_id)
+    return {"message": "Backfill cancelled: no new runs start, and runs in flight are cancelled"}

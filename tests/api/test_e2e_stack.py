@@ -227,6 +227,8 @@ def test_backfill_collects_every_race_day_of_the_range(stack: Stack, api: httpx.
     answer = api.post("/api/v2/collection/backfill", json=body, headers=HEADERS_A)
     assert answer.status_code == 202, answer.text
     backfill_id = answer.json()["job_id"]
+    launched = api.get(f"/api/v2/jobs/{backfill_id}", headers=HEADERS_A).json()
+    assert launched["parameters"]["partitions"] == [f"{day}|2" for day in days]
     job = _wait_job(api, backfill_id, FINISHED, timeout=240)
     assert job["type"] == "backfill"
     assert job["status"] == "completed", job
@@ -240,3 +242,19 @@ def test_backfill_collects_every_race_day_of_the_range(stack: Stack, api: httpx.
             assert status["collected_races"] == len(expected), (day, meet, status)
     # Another caller does not see this caller's backfill.
     assert api.get(f"/api/v2/jobs/{backfill_id}", headers=HEADERS_B).status_code == 404
+
+
+def test_a_backfill_can_be_cancelled(stack: Stack, api: httpx.Client) -> None:
+    body = {"date_from": "20250101", "date_to": "20250131", "meets": [3]}
+    answer = api.post("/api/v2/collection/backfill", json=body, headers=HEADERS_A)
+    assert answer.status_code == 202, answer.text
+    backfill_id = answer.json()["job_id"]
+    assert api.post(f"/api/v2/jobs/{backfill_id}/cancel", headers=HEADERS_B).status_code == 404
+    cancel = api.post(f"/api/v2/jobs/{backfill_id}/cancel", headers=HEADERS_A)
+    assert cancel.status_code == 200, cancel.text
+    job = _wait_job(api, backfill_id, ("cancelled",), timeout=60)
+    assert job["status"] == "cancelled", job
+    assert len(job["parameters"]["partitions"]) == 31
+    again = api.post(f"/api/v2/jobs/{backfill_id}/cancel", headers=HEADERS_A)
+    assert again.status_code == 409
+    assert "already cancelled" in again.json()["detail"]
