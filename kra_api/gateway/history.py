@@ -100,9 +100,9 @@ class RunHistory:
         """The partition's runs, newest first."""
         return [run_view(r) for r in self.table_reads.partition_runs(partition_key, limit)]
 
-    def in_flight_runs(self, partition_key: str, job_name: str) -> list[RunView]:
+    def in_flight_runs(self, partition_key: str) -> list[RunView]:
+        """Queued and running runs of the partition, whatever their job."""
         flt = RunsFilter(
-            job_name=job_name,
             tags={PARTITION_TAG: partition_key},
             statuses=[DagsterRunStatus(s) for s in IN_FLIGHT],
         )

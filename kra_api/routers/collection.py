@@ -22,18 +22,39 @@ from kra_api.schemas import (
     check_race_date,
 )
 from kra_api.services.collection_status import compute_collection_status
-from kra_api.services.launcher import CollectionLauncher, InvalidRaceDay, partition_key
+from kra_api.services.launcher import (
+    CollectionLauncher,
+    InvalidRaceDay,
+    Launched,
+    RaceDayBusy,
+    partition_key,
+)
 from kra_api.services.race_store import races_for_day, without_results
 from kra_api.settings import ApiSettings
 
 router = APIRouter(prefix="/api/v2/collection", tags=["collection"])
 
+BUSY = "Another run of the race day is in flight (its id in X-Job-Id)"
 Launcher = Annotated[CollectionLauncher, Depends(get_launcher)]
 CallerDep = Annotated[Caller, Depends(require_caller)]
 
 
 def _unprocessable(exc: ValueError) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc))
+
+
+async def _launch(
+    launcher: CollectionLauncher, body: CollectionRequest, caller: Caller
+) -> Launched:
+    """Launch or share a run; 422 for a day that is no partition, 409 for a busy day."""
+    try:
+        return await asyncio.to_thread(launcher.launch, body, caller.fingerprint)
+    except InvalidRaceDay as exc:
+        raise _unprocessable(exc) from exc
+    except RaceDayBusy as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=str(exc), headers={"X-Job-Id": exc.run_id}
+        ) from exc
 
 
 def _accepted(job_id: str, estimate: int, message: str) -> dict[str, Any]:
@@ -48,7 +69,11 @@ def _accepted(job_id: str, estimate: int, message: str) -> dict[str, Any]:
 @router.post(
     "/",
     response_model=CollectionResult,
-    responses={202: {"model": CollectionAccepted}, 502: {"description": "Nothing collected"}},
+    responses={
+        202: {"model": CollectionAccepted},
+        409: {"description": BUSY},
+        502: {"description": "Nothing collected"},
+    },
 )
 async def collect(
     body: CollectionRequest,
@@ -57,10 +82,7 @@ async def collect(
     settings: Annotated[ApiSettings, Depends(get_settings)],
 ) -> Any:
     """Collect a race day and answer with its races, waiting up to COLLECTION_SYNC_WAIT_SECONDS."""
-    try:
-        launched = await asyncio.to_thread(launcher.launch, body, caller.fingerprint)
-    except InvalidRaceDay as exc:
-        raise _unprocessable(exc) from exc
+    launched = await _launch(launcher, body, caller)
     run = await launcher.wait(
         launched.run_id, settings.sync_wait_seconds, settings.poll_interval_seconds
     )
@@ -107,13 +129,15 @@ async def collect(
     )
 
 
-@router.post("/async", status_code=202, response_model=CollectionAccepted)
+@router.post(
+    "/async",
+    status_code=202,
+    response_model=CollectionAccepted,
+    responses={409: {"description": BUSY}},
+)
 async def collect_async(body: CollectionRequest, caller: CallerDep, launcher: Launcher) -> Any:
     """Start a collection and answer at once; poll webhook_url for progress."""
-    try:
-        launched = await asyncio.to_thread(launcher.launch, body, caller.fingerprint)
-    except InvalidRaceDay as exc:
-        raise _unprocessable(exc) from exc
+    launched = await _launch(launcher, body, caller)
     estimate = await asyncio.to_thread(launcher.estimated_seconds, body.options.enrich)
     message = "Collection job already running" if launched.reused else "Collection job started"
     return _accepted(launched.run_id, estimate, message)

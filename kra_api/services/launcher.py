@@ -37,6 +37,14 @@ class InvalidRaceDay(ValueError):
     """The date × meet is not a partition (too early, or not finished yet in Seoul)."""
 
 
+class RaceDayBusy(RuntimeError):
+    """A run of the race day is in flight that this request cannot share (409)."""
+
+    def __init__(self, message: str, run_id: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
 @dataclass(frozen=True)
 class Launched:
     run_id: str
@@ -76,16 +84,27 @@ def collection_job(enrich: bool) -> str:
     return COLLECT_WITH_ENRICHMENT_JOB if enrich else COLLECT_CARDS_ONLY_JOB
 
 
-def _same_request(run: RunView, race_numbers: list[int], options: str, caller: str) -> bool:
-    return (
-        (selected_race_numbers(run.run_config) or []) == race_numbers
-        and run.tags.get(OPTIONS_TAG) == options
-        and run.tags.get(CALLER_TAG) == caller
-    )
+def _covers(run: RunView, job: str, races: list[int]) -> bool:
+    """Whether the run in flight does all this request asks: the same stages or more (the
+    enrichment job also collects the card), and the whole day or every race asked for."""
+    stages_covered = run.job_name == job or run.job_name == COLLECT_WITH_ENRICHMENT_JOB
+    run_races = selected_race_numbers(run.run_config) or []
+    races_covered = not run_races or (bool(races) and set(races) <= set(run_races))
+    return stages_covered and races_covered
+
+
+def _describe_run(run: RunView) -> str:
+    races = selected_race_numbers(run.run_config) or "all"
+    return f"job {run.run_id} ({run.job_name}, races {races})"
 
 
 class CollectionLauncher:
-    """Launches collections; an identical request while a run is in flight gets that run."""
+    """Launches collections, one run per race day at a time.
+
+    While a run of the day is in flight, a request it covers (same caller, same stages or
+    fewer, the same races or some of them) gets that run whatever its other options; any
+    other request is refused with the run in flight, so no caller can pile up runs.
+    """
 
     def __init__(self, gateway: DagsterGateway) -> None:
         self.gateway = gateway
@@ -100,9 +119,17 @@ class CollectionLauncher:
         # The thread lock orders this process's requests; the store lock orders shim processes
         # (uvicorn workers, or shims on several machines sharing a PostgreSQL store).
         with self._lock, exclusive(get_engine(), f"launch {key}"):
-            for run in self.gateway.in_flight_runs(key, job):
-                if _same_request(run, races, options, caller):
+            for run in self.gateway.in_flight_runs(key):
+                yours = run.tags.get(CALLER_TAG) in (None, caller)
+                if yours and _covers(run, job, races):
                     return Launched(run.run_id, reused=True)
+                raise RaceDayBusy(
+                    f"race day {request.date} meet {request.meet} is being collected by "
+                    f"{_describe_run(run)}{'' if yours else ' for another caller'}; one run per "
+                    "race day at a time: follow /api/v2/collection/status and ask again once "
+                    "it has finished",
+                    run.run_id,
+                )
             tags = {JOB_TYPE_TAG: "collection", CALLER_TAG: caller, OPTIONS_TAG: options}
             run_id = self.gateway.launch_run(job, key, race_selection_config(races), tags)
         return Launched(run_id, reused=False)

@@ -110,3 +110,45 @@ def test_two_api_processes_launching_a_race_day_at_once_give_one_run(webserver: 
     ):
         first, second = post_together(a, b)
     assert_one_run(instance_runs(), first, second)
+
+
+@pytest.mark.slow
+def test_one_run_per_race_day_whatever_the_caller_and_the_options(webserver: str) -> None:
+    """Varying the options, or asking with another key, no longer queues more runs."""
+    other_key = "drill-shim-key-000000003"
+    settings = ApiSettings(
+        VALID_API_KEYS=json.dumps([SHIM_KEY, other_key]), DAGSTER_WEBSERVER_URL=webserver
+    )
+    with DagsterInstance.get() as instance:
+        gateway = DagsterGateway(webserver, instance=instance)
+        with TestClient(create_app(settings, gateway, configure_logs=False)) as client:
+
+            def post(body: dict[str, Any], key: str = SHIM_KEY) -> Any:
+                return client.post(
+                    "/api/v2/collection/async", json=body, headers={"X-API-Key": key}
+                )
+
+            first = post(BODY)
+            assert first.status_code == 202, first.text
+            job_id = first.json()["job_id"]
+            covered = [
+                {**BODY, "options": {"enrich": True, "get_results": True}},
+                {**BODY, "options": {"enrich": False}},
+                {**BODY, "race_numbers": [2, 1]},
+            ]
+            for body in covered:
+                answer = post(body)
+                assert answer.status_code == 202, answer.text
+                assert answer.json()["job_id"] == job_id
+            refused = post(BODY, key=other_key)
+            assert refused.status_code == 409
+            assert refused.headers["X-Job-Id"] == job_id
+            assert "another caller" in refused.json()["detail"]
+
+            cards_day = {"date": "20250608", "meet": 1, "options": {"enrich": False}}
+            cards = post(cards_day)
+            assert cards.status_code == 202, cards.text
+            more = post({**cards_day, "options": {"enrich": True}})
+            assert more.status_code == 409
+            assert cards.json()["job_id"] in more.json()["detail"]
+    assert instance_runs() == [job_id]
