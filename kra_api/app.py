@@ -61,7 +61,9 @@ def create_app(
             hint="VALID_API_KEYS is unset, so the development key is accepted; "
             "set VALID_API_KEYS (and ENVIRONMENT=production) before exposing this server",
         )
-    gateway = gateway or DagsterGateway(settings.dagster_webserver_url)
+    gateway = gateway or DagsterGateway(
+        settings.dagster_webserver_url, launch_wait_seconds=settings.launch_wait_seconds
+    )
     app = FastAPI(
         title="KRA race data REST API",
         version="2.0.0",

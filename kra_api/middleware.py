@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
 from kra_api.gateway import GatewayUnavailable, LaunchRejected
+from kra_api.gateway.launches import RETRY_AFTER_SECONDS
 from kra_api.logging_setup import get_logger
 from kra_api.schemas import clip
 
@@ -98,7 +99,10 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 
 
 async def gateway_unavailable(request: Request, exc: GatewayUnavailable) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=503)
+    """503 with Retry-After: the webserver is down or still starting, worth asking again."""
+    retry_after = max(1, round(exc.retry_after or RETRY_AFTER_SECONDS))
+    headers = {"Retry-After": str(retry_after)}
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
 
 
 async def launch_rejected(request: Request, exc: LaunchRejected) -> JSONResponse:

@@ -47,6 +47,8 @@ class ApiSettings(BaseSettings):
     environment: str = Field("development", alias="ENVIRONMENT")
     valid_api_keys_raw: Annotated[str | None, NoDecode] = Field(None, alias="VALID_API_KEYS")
     dagster_webserver_url: str = Field("http://127.0.0.1:3000", alias="DAGSTER_WEBSERVER_URL")
+    # A launch while the webserver is (re)starting waits this long before answering 503.
+    launch_wait_seconds: float = Field(30.0, alias="DAGSTER_WEBSERVER_WAIT_SECONDS", ge=0)
     sync_wait_seconds: float = Field(60.0, alias="COLLECTION_SYNC_WAIT_SECONDS", ge=0)
     poll_interval_seconds: float = Field(0.5, alias="COLLECTION_POLL_INTERVAL_SECONDS", gt=0)
     metrics_enabled: bool = Field(False, alias="METRICS_ENABLED")

@@ -33,6 +33,8 @@ MEET_CODES: tuple[int, ...] = tuple(int(meet) for meet in Meet)
 MEET_HELP = "1 Seoul, 2 Jeju, 3 Busan-Gyeongnam"
 
 # --- assets and jobs -------------------------------------------------------------------------
+# The Dagster code location (workspace.yaml, the gRPC workspace `kra up` writes, deploy/).
+CODE_LOCATION = "kra"
 RAW_ASSET = "raw_race_day"
 COLLECTED_ASSET = "collected_race_day"
 ENRICHED_ASSET = "enriched_race_day"
@@ -56,6 +58,10 @@ OPTIONS_TAG = "kra/options"
 # Set on a run whose KRA calls were refused for configuration (bad or missing key, no access):
 # the REST health check reads it, so a rejected key shows without spending an API call.
 CONFIGURATION_ERROR_TAG = "kra/configuration_error"
+# Set on a run whose step could not reach KRA (network or timeout), for /health/detailed.
+KRA_UNREACHABLE_TAG = "kra/unreachable"
+# Set on a run that got answers from KRA: it clears the two tags above for health checks.
+KRA_REACHED_TAG = "kra/reached"
 # Tags Dagster itself puts on partitioned and backfill runs.
 PARTITION_TAG = "dagster/partition"
 BACKFILL_TAG = "dagster/backfill"

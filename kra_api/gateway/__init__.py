@@ -26,8 +26,14 @@ from kra_api.gateway.records import (
 class DagsterGateway(GraphQLLaunches, RunHistory):
     """Launch, read and cancel runs of the `kra` code location."""
 
-    def __init__(self, webserver_url: str, instance: DagsterInstance | None = None) -> None:
+    def __init__(
+        self,
+        webserver_url: str,
+        instance: DagsterInstance | None = None,
+        launch_wait_seconds: float = 0.0,
+    ) -> None:
         self.webserver_url = webserver_url.rstrip("/")
+        self.launch_wait_seconds = launch_wait_seconds
         self._instance = instance
         self._table_reads = None
         self._lock = threading.Lock()

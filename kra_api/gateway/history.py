@@ -35,6 +35,8 @@ from kra_pipeline.contract import (
     CONFIGURATION_ERROR_TAG,
     ENRICHED_ASSET,
     JOB_TYPE_TAG,
+    KRA_REACHED_TAG,
+    KRA_UNREACHABLE_TAG,
     PARTITION_TAG,
     RACE_DAY_ASSETS,
     RAW_ASSET,
@@ -243,20 +245,29 @@ class RunHistory:
 
     def kra_key_refusal(self) -> dict[str, Any] | None:
         """The newest run KRA refused for configuration, unless data was fetched after it."""
-        records = self.instance.get_run_records(
-            RunsFilter(tags={CONFIGURATION_ERROR_TAG: "true"}), limit=1
-        )
-        if not records:
+        return self._newest_kra_failure(CONFIGURATION_ERROR_TAG)
+
+    def kra_unreachable(self) -> dict[str, Any] | None:
+        """The newest run that could not reach KRA, unless it recovered or data came since."""
+        return self._newest_kra_failure(KRA_UNREACHABLE_TAG)
+
+    def _newest_kra_failure(self, tag: str) -> dict[str, Any] | None:
+        """What recent runs learned about KRA, read from their tags: no call is spent on it."""
+        records = self.instance.get_run_records(RunsFilter(tags={tag: "true"}), limit=1)
+        if not records or records[0].dagster_run.status == DagsterRunStatus.SUCCESS:
             return None
-        refused = records[0]
+        failed = records[0]
+        failed_at = failed.end_time or failed.update_timestamp.timestamp()
         fetched = self.instance.fetch_materializations(AssetKey(RAW_ASSET), limit=1).records
-        refused_at = refused.end_time or refused.update_timestamp.timestamp()
-        if fetched and fetched[0].timestamp > refused_at:
+        reached = self.instance.get_run_records(RunsFilter(tags={KRA_REACHED_TAG: "true"}), limit=1)
+        if (fetched and fetched[0].timestamp > failed_at) or (
+            reached and reached[0].update_timestamp.timestamp() > failed_at
+        ):
             return None
         return {
-            "run_id": refused.dagster_run.run_id,
-            "at": timestamp_or_none(refused_at),
-            "message": self.run_detail(refused.dagster_run.run_id, log_limit=0).error_message,
+            "run_id": failed.dagster_run.run_id,
+            "at": timestamp_or_none(failed_at),
+            "message": self.run_detail(failed.dagster_run.run_id, log_limit=0).error_message,
         }
 
     def daemon_heartbeats(self) -> dict[str, datetime]:

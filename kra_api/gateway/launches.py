@@ -7,8 +7,8 @@ and the daemon, show in the UI and can be cancelled there.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -16,10 +16,20 @@ import requests
 from dagster import DagsterInstance, DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from kra_pipeline.contract import RACE_DAY_ASSETS
+from kra_pipeline.contract import CODE_LOCATION, RACE_DAY_ASSETS
 from kra_pipeline.defs.partitions import race_day_partitions
 
+T = TypeVar("T")
 STARTING_GRACE_SECONDS = 20.0
+# What a caller is told to wait when the webserver is still starting (Retry-After).
+RETRY_AFTER_SECONDS = 5.0
+
+_LOCATIONS_QUERY = """
+{ workspaceOrError { __typename ... on Workspace { locationEntries {
+    name loadStatus
+    locationOrLoadError { __typename ... on PythonError { message } }
+} } } }
+"""
 
 _BACKFILL_MUTATION = """
 mutation Backfill($params: LaunchBackfillParams!) {
@@ -51,6 +61,10 @@ mutation CancelBackfill($backfillId: String!) {
 class GatewayUnavailable(RuntimeError):
     """The Dagster webserver cannot be reached; the message says which URL to check."""
 
+    def __init__(self, message: str, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 class LaunchRejected(RuntimeError):
     """Dagster refused the launch (unknown job, bad config); the message is Dagster's reason."""
@@ -60,6 +74,8 @@ class GraphQLLaunches:
     """Launch runs and backfills, and cancel runs, of the `kra` code location."""
 
     webserver_url: str
+    # How long a launch waits for a webserver that does not answer yet (it may be starting).
+    launch_wait_seconds: float = 0.0
 
     instance: DagsterInstance  # provided by RunHistory
 
@@ -90,6 +106,45 @@ class GraphQLLaunches:
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             raise self._unreachable(exc) from exc
 
+    def code_location_loaded(self) -> str:
+        """The `kra` location's name once the webserver has loaded it; else raise saying why
+        (still loading, or the code server's import error)."""
+        try:
+            answer = httpx.post(
+                f"{self.webserver_url}/graphql", json={"query": _LOCATIONS_QUERY}, timeout=5
+            )
+            answer.raise_for_status()
+            entries = answer.json()["data"]["workspaceOrError"]["locationEntries"]
+        except (httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
+            raise self._unreachable(exc) from exc
+        entry = next((e for e in entries if e["name"] == CODE_LOCATION), None)
+        if entry is None:
+            raise GatewayUnavailable(f"the webserver has no code location {CODE_LOCATION!r} yet")
+        loaded = entry.get("locationOrLoadError") or {}
+        if loaded.get("__typename") == "PythonError":
+            first = str(loaded.get("message", "")).strip().splitlines()[:1]
+            raise GatewayUnavailable(
+                f"code location {CODE_LOCATION!r} failed to load: {''.join(first)[:300]}"
+            )
+        if entry["loadStatus"] != "LOADED" or not loaded:
+            raise GatewayUnavailable(f"code location {CODE_LOCATION!r} is still loading")
+        return CODE_LOCATION
+
+    def wait_for_webserver(self, seconds: float) -> None:
+        """Until the webserver answers with the location loaded, for at most `seconds`; then
+        GatewayUnavailable with a retry hint, so a launch right after `kra up` waits, not fails."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                self.code_location_loaded()
+                return
+            except GatewayUnavailable as exc:
+                if time.monotonic() >= deadline:
+                    raise GatewayUnavailable(
+                        f"{exc} (waited {seconds:g}s)", retry_after=RETRY_AFTER_SECONDS
+                    ) from exc
+            time.sleep(0.5)
+
     def launch_run(
         self,
         job_name: str,
@@ -99,14 +154,29 @@ class GraphQLLaunches:
     ) -> str:
         """Submit one partitioned run through GraphQL and return its run id."""
         all_tags = {**race_day_partitions.get_tags_for_partition_key(partition_key), **tags}
+
+        def submit() -> str:
+            try:
+                return self._graphql().submit_job_execution(
+                    job_name, run_config=dict(run_config), tags=all_tags
+                )
+            except DagsterGraphQLClientError as exc:
+                if _connection_failed(exc):
+                    raise self._unreachable(exc) from exc
+                reason = _reason(exc)
+                raise LaunchRejected(f"Dagster refused to launch {job_name}: {reason}") from exc
+
+        return self._when_webserver_answers(submit)
+
+    def _when_webserver_answers(self, submit: Callable[[], T]) -> T:
+        """`submit()`; if the webserver did not answer, wait for it (bounded) and submit again."""
         try:
-            return self._graphql().submit_job_execution(
-                job_name, run_config=dict(run_config), tags=all_tags
-            )
-        except DagsterGraphQLClientError as exc:
-            if _connection_failed(exc):
-                raise self._unreachable(exc) from exc
-            raise LaunchRejected(f"Dagster refused to launch {job_name}: {_reason(exc)}") from exc
+            return submit()
+        except GatewayUnavailable:
+            if self.launch_wait_seconds <= 0:
+                raise
+        self.wait_for_webserver(self.launch_wait_seconds)
+        return submit()
 
     def launch_backfill(self, partition_keys: Sequence[str], tags: Mapping[str, str]) -> str:
         """A partition backfill of the three race-day assets; answers the backfill id."""
@@ -116,7 +186,10 @@ class GraphQLLaunches:
             "tags": [{"key": k, "value": v} for k, v in tags.items()],
             "title": f"kra backfill {partition_keys[0]} .. {partition_keys[-1]}",
         }
-        result = self._mutation(_BACKFILL_MUTATION, {"params": params}, "launchPartitionBackfill")
+        variables = {"params": params}
+        result = self._when_webserver_answers(
+            lambda: self._mutation(_BACKFILL_MUTATION, variables, "launchPartitionBackfill")
+        )
         if result["__typename"] != "LaunchBackfillSuccess":
             raise LaunchRejected(f"Dagster refused the backfill: {result.get('message')}")
         return str(result["backfillId"])

@@ -25,14 +25,13 @@ def races_for_day(
 
 
 def check_store() -> str:
-    """'ok' or raise with the store's own plain message (e.g. password authentication failed)."""
-    from sqlalchemy import text
-
-    from kra_pipeline.store.db import get_engine, masked_url
+    """The store's masked URL once it answered and accepted a write; else raise with the
+    driver's plain message (password authentication failed, attempt to write a readonly
+    database…), so a store no run could write to is not reported healthy."""
+    from kra_pipeline.store.db import get_engine, masked_url, probe_write
 
     engine = get_engine()
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    probe_write(engine)
     return masked_url(engine.url)
 
 

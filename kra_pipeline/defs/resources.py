@@ -15,11 +15,18 @@ from sqlalchemy.exc import DBAPIError
 from kra_pipeline.contract import (
     CONFIGURATION_ERROR_TAG,
     KRA_CLIENT_RESOURCE,
+    KRA_REACHED_TAG,
+    KRA_UNREACHABLE_TAG,
     RACE_SELECTION_RESOURCE,
 )
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.errors import KraConfigurationError, KraRequestError
+from kra_pipeline.kra.errors import (
+    UNREACHABLE_CODES,
+    KraConfigurationError,
+    KraRequestError,
+    KraTransientError,
+)
 from kra_pipeline.logging_config import configure_pipeline_logging
 from kra_pipeline.store.db import get_engine, masked_url, permanent_store_fault
 
@@ -41,20 +48,26 @@ class KraApiResource(ConfigurableResource):
     def client(self) -> Iterator[KraClient]:
         """A client whose configuration errors fail the step at once, without retries."""
         configure_pipeline_logging()
-        overrides = {"base_url": self.base_url} if self.base_url else {}
+        overrides = {"api_base_url": self.base_url} if self.base_url else {}
         try:
             settings = KraSettings(**overrides)
             with KraClient(settings) as client:
                 yield client
+                if client.stats.total_calls:
+                    self._mark_run(KRA_REACHED_TAG)
         except (KraConfigurationError, KraRequestError) as error:
             if isinstance(error, KraConfigurationError):
-                self._mark_run()
+                self._mark_run(CONFIGURATION_ERROR_TAG)
             raise Failure(description=str(error), allow_retries=False) from error
+        except KraTransientError as error:
+            if error.code in UNREACHABLE_CODES:
+                self._mark_run(KRA_UNREACHABLE_TAG)
+            raise  # the step's retry policy decides; the tag tells health checks meanwhile
 
-    def _mark_run(self) -> None:
-        """Tag the run with the refusal so health checks see it without calling KRA."""
+    def _mark_run(self, tag: str) -> None:
+        """Tag the run with what KRA did, so health checks see it without calling KRA."""
         if self._instance is not None and self._run_id is not None:
-            self._instance.add_run_tags(self._run_id, {CONFIGURATION_ERROR_TAG: "true"})
+            self._instance.add_run_tags(self._run_id, {tag: "true"})
 
 
 class RaceStoreResource(ConfigurableResource):

@@ -27,6 +27,8 @@ from kra_pipeline.contract import RACE_DATE_RE
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.envelope import Envelope, parse_body
 from kra_pipeline.kra.errors import (
+    NETWORK_CODE,
+    TIMEOUT_CODE,
     KraError,
     KraQuotaError,
     KraRequestError,
@@ -280,14 +282,14 @@ class KraClient:
             response = self._http.get(ENDPOINTS[api], params=query)
         except httpx.TimeoutException as exc:
             raise KraTransientError(
-                "TIMEOUT",
+                TIMEOUT_CODE,
                 api,
                 f"{api} did not answer within KRA_API_TIMEOUT_SECONDS="
                 f"{self.settings.api_timeout_seconds}: retried; raise the setting if it persists",
             ) from exc
         except httpx.TransportError as exc:
             raise KraTransientError(
-                "NETWORK",
+                NETWORK_CODE,
                 api,
                 f"could not reach {api} at KRA_API_BASE_URL={self.settings.api_base_url} "
                 f"({type(exc).__name__}): retried; check the address and the network",

@@ -83,6 +83,12 @@ class KraTransientError(KraError):
     """A fault that usually goes away: 5xx, service codes 01/02/04/05/99, time-outs, torn bodies."""
 
 
+# Codes of the transient errors raised when KRA did not answer at all (no HTTP response).
+TIMEOUT_CODE = "TIMEOUT"
+NETWORK_CODE = "NETWORK"
+UNREACHABLE_CODES = frozenset({TIMEOUT_CODE, NETWORK_CODE})
+
+
 def _describe(code: str, reason: str | None) -> str:
     name = reason or RESULT_CODE_NAMES.get(code, "UNKNOWN")
     return f"code {code} {name}"

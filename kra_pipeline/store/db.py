@@ -98,6 +98,13 @@ def permanent_store_fault(error: BaseException) -> str | None:
     return reason if any(fault in reason.lower() for fault in _PERMANENT_FAULTS) else None
 
 
+def probe_write(engine: Engine) -> None:
+    """Commit a write that changes nothing, so a read-only or full store shows before a run
+    meets it: Alembic's version row set to itself (every migrated store has one)."""
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+
+
 def get_engine(url: str | None = None) -> Engine:
     """The process-wide engine for `url` (default `database_url()`), migrated to head once."""
     resolved = normalise_database_url(url) if url else database_url()
