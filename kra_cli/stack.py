@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
+import socket
 import sys
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
@@ -18,14 +19,17 @@ from typing import Any
 import click
 import httpx
 
+from kra_api.services.stack_processes import STACK_STATE_ENV
 from kra_api.settings import DEV_API_KEY, MULTIPROCESS_DIR_ENV, ApiSettings
-from kra_pipeline.contract import DATE_FORMAT
+from kra_cli.supervisor import Supervisor
+from kra_pipeline.contract import CODE_LOCATION, DATE_FORMAT
 from kra_pipeline.paths import dagster_home, kra_home
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 180.0
-LOG_TAIL_LINES = 15
+DEFINITIONS_MODULE = "kra_pipeline.definitions"
+CODE_SERVER = "code-server"
 
 
 def _executable(name: str) -> str:
@@ -61,6 +65,22 @@ def create_instance_storage(home: Path) -> None:
         pass
 
 
+GRPC_WORKSPACE = """# Written by `kra up`: the webserver and the daemon load the code location from
+# the one code server it started, so neither re-imports the code itself.
+load_from:
+  - grpc_server:
+      host: {host}
+      port: {port}
+      location_name: {location}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class Stack:
     """The processes of one local deployment; `stop()` ends every one it started."""
@@ -68,9 +88,9 @@ class Stack:
     api_port: int = 8000
     dagster_port: int = 3000
     api_workers: int = 1
+    code_port: int = 0  # 0: a free port
     metrics_dir: Path | None = None
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    log_files: dict[str, Path] = field(default_factory=dict)
+    supervisor: Supervisor | None = None
     simulator: Any = None
 
     @property
@@ -88,6 +108,7 @@ class Stack:
             "DAGSTER_WEBSERVER_URL": self.dagster_url,
             "API_HOST": LOOPBACK,
             "API_PORT": str(self.api_port),
+            STACK_STATE_ENV: str(kra_home() / "stack" / "processes.json"),
         }
         if not env.get("KRA_API_KEY"):
             from kra_simulator import (
@@ -104,11 +125,21 @@ class Stack:
             )
         return env
 
-    def start(self) -> None:
-        home = prepare_dagster_home()
-        env = self.environment(home)
-        workspace = str(REPO_ROOT / "workspace.yaml")
+    def grpc_workspace(self) -> Path:
+        """The workspace file that points the webserver and the daemon at the code server."""
+        path = kra_home() / "stack" / "workspace.grpc.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = GRPC_WORKSPACE.format(host=LOOPBACK, port=self.code_port, location=CODE_LOCATION)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def commands(self) -> dict[str, list[str]]:
+        workspace = str(self.grpc_workspace())
         commands = {
+            CODE_SERVER: [
+                _executable("dagster"), "code-server", "start", "-m", DEFINITIONS_MODULE,
+                "-h", LOOPBACK, "-p", str(self.code_port),
+            ],
             "dagster-webserver": [
                 _executable("dagster-webserver"), "-w", workspace,
                 "-h", LOOPBACK, "-p", str(self.dagster_port),
@@ -121,81 +152,100 @@ class Stack:
         }  # fmt: skip
         if self.api_workers > 1:
             commands["rest-api"] += ["--workers", str(self.api_workers)]
+        return commands
+
+    def start(self) -> None:
+        home = prepare_dagster_home()
+        env = self.environment(home)
+        self.code_port = self.code_port or free_port()
+        if self.api_workers > 1:
             self.metrics_dir = fresh_metrics_dir()
             env[MULTIPROCESS_DIR_ENV] = str(self.metrics_dir)
         logs = kra_home() / "logs"
         logs.mkdir(exist_ok=True)
         click.echo(f"DAGSTER_HOME={home}")
         click.echo(f"Logs of each process: {logs}/<name>.log")
-        for name, command in commands.items():
-            self.log_files[name] = logs / f"{name}.log"
-            with self.log_files[name].open("ab") as log:
-                self.processes[name] = subprocess.Popen(
-                    command, env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
-                )
-        click.echo("Starting the Dagster webserver, the daemon and the REST API...")
+        self.supervisor = Supervisor(env, REPO_ROOT, Path(env[STACK_STATE_ENV]), click.echo)
+        click.echo(
+            "Starting the code server, the Dagster webserver, the daemon and the REST API..."
+        )
+        for name, command in self.commands().items():
+            self.supervisor.start(name, command, logs / f"{name}.log")
+            if name == CODE_SERVER:  # the others would log "could not reach" until it listens
+                self.wait_for_port(name, self.code_port)
         self.wait_ready()
         click.echo(f"Dagster UI:  {self.dagster_url}")
         click.echo(f"REST API:    {self.api_url}/docs")
 
-    def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        """Until the webserver and the API answer; a child that dies is reported by name."""
+    def wait_for_port(self, name: str, port: int, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        """Until `name` accepts connections on `port` (the code server listens once loaded)."""
+        assert self.supervisor is not None
         deadline = time.monotonic() + timeout
-        pending = {"dagster-webserver": f"{self.dagster_url}/server_info",
-                   "rest-api": f"{self.api_url}/health"}  # fmt: skip
-        while pending:
-            for name, process in self.processes.items():
-                if process.poll() is not None:
-                    raise click.ClickException(self.exit_report(name))
-            for name, url in list(pending.items()):
-                try:
-                    if httpx.get(url, timeout=2).status_code == 200:
-                        del pending[name]
-                except httpx.HTTPError:
-                    pass
+        while time.monotonic() < deadline:
+            if self.supervisor.children[name].exit_code is not None:
+                raise click.ClickException(self.exit_report(name))
+            with socket.socket() as sock:
+                sock.settimeout(1)
+                if sock.connect_ex((LOOPBACK, port)) == 0:
+                    return
+            time.sleep(0.25)
+        raise click.ClickException(f"{name} did not listen on port {port} after {timeout:g}s")
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        """Until the REST API says ready: the webserver has loaded the code from the code
+        server, the daemon beats and the store takes writes. A child that dies meanwhile is
+        reported by name: at start a death is a configuration to fix, not a fault to heal."""
+        assert self.supervisor is not None
+        deadline = time.monotonic() + timeout
+        waiting_for = "the REST API"
+        while True:
+            for child in self.supervisor.dead():
+                raise click.ClickException(self.exit_report(child.name))
+            try:
+                answer = httpx.get(f"{self.api_url}/health/ready", timeout=10)
+                if answer.status_code == 200:
+                    return
+                checks = answer.json().get("checks", {})
+                waiting_for = "; ".join(
+                    f"{name}: {check.get('error')}"
+                    for name, check in checks.items()
+                    if check.get("status") != "healthy"
+                )
+            except (httpx.HTTPError, ValueError):
+                pass
             if time.monotonic() > deadline:
-                raise click.ClickException(f"{', '.join(pending)} not ready after {timeout:g}s")
+                raise click.ClickException(f"not ready after {timeout:g}s: {waiting_for}")
             time.sleep(0.5)
 
     def exit_report(self, name: str) -> str:
         """Why a child died, with its last lines; a taken port gets the option that moves it."""
-        tail = self.log_tail(name)
+        assert self.supervisor is not None
+        child = self.supervisor.children[name]
+        tail = child.log_tail()
         hint = ""
         if "address already in use" in tail.lower():
-            hint = " because its port is taken; choose another with --api-port/--dagster-port"
-        code = self.processes[name].returncode
-        return f"{name} exited with code {code}{hint}. Its last lines:\n{tail}"
-
-    def log_tail(self, name: str) -> str:
-        """The last lines a child wrote, for an error message that shows what went wrong."""
-        path = self.log_files.get(name)
-        if path is None or not path.exists():
-            return "(no output)"
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return "\n".join(lines[-LOG_TAIL_LINES:]) or "(no output)"
+            hint = (
+                " because its port is taken; choose another with "
+                "--api-port/--dagster-port/--code-port"
+            )
+        return f"{name} exited with code {child.exit_code}{hint}. Its last lines:\n{tail}"
 
     def stop(self) -> None:
-        for process in reversed(self.processes.values()):
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.processes.clear()
+        if self.supervisor is not None:
+            self.supervisor.stop()
+            self.supervisor = None
         if self.simulator is not None:
             self.simulator.stop()
             self.simulator = None
 
-    def serve_forever(self) -> None:
-        """Until Ctrl-C or SIGTERM, or until one of the children dies."""
-        while all(p.poll() is None for p in self.processes.values()):
-            time.sleep(1)
-        dead = [name for name, p in self.processes.items() if p.poll() is not None]
-        tails = "\n".join(f"--- {name} ---\n{self.log_tail(name)}" for name in dead)
-        raise click.ClickException(f"{', '.join(dead)} stopped; shutting the stack down\n{tails}")
+    def serve_forever(self, until: threading.Event | None = None, tick: float = 1.0) -> None:
+        """Until Ctrl-C, SIGTERM or `until` is set; a child that dies is restarted with
+        backoff, and said so."""
+        stopping = until or threading.Event()
+        while not stopping.is_set():
+            assert self.supervisor is not None
+            self.supervisor.tend()
+            stopping.wait(tick)
 
 
 def fresh_metrics_dir() -> Path:
@@ -229,6 +279,11 @@ def run_stack(stack: Stack, then: Any = None, serve: bool = True) -> None:
 port_options = [
     click.option("--api-port", default=8000, show_default=True, help="Port of the REST API."),
     click.option("--dagster-port", default=3000, show_default=True, help="Port of the Dagster UI."),
+    click.option(
+        "--code-port",
+        default=0,
+        help="Port of the gRPC code server the webserver and daemon share (default: a free one).",
+    ),
 ]
 
 
@@ -247,9 +302,11 @@ def _with_ports(command: Any) -> Any:
     type=click.IntRange(1, 64),
     help="REST API worker processes (one per core serves more concurrent clients).",
 )
-def up_command(api_port: int, dagster_port: int, api_workers: int) -> None:
-    """Start the Dagster webserver, daemon and REST API on loopback until Ctrl-C."""
-    run_stack(Stack(api_port=api_port, dagster_port=dagster_port, api_workers=api_workers))
+def up_command(api_port: int, dagster_port: int, code_port: int, api_workers: int) -> None:
+    """Start the code server, the Dagster webserver and daemon, and the REST API on loopback;
+    restart any that dies, until Ctrl-C."""
+    stack = Stack(api_port, dagster_port, api_workers=api_workers, code_port=code_port)
+    run_stack(stack)
 
 
 def recent_seoul_race_day(stack: Stack) -> str:
@@ -311,13 +368,14 @@ def demo_collection(stack: Stack, timeout: float = 600.0) -> dict[str, Any]:
 @click.command("demo")
 @_with_ports
 @click.option("--exit-after", is_flag=True, help="Stop the stack after the demo collection.")
-def demo_command(api_port: int, dagster_port: int, exit_after: bool) -> None:
+def demo_command(api_port: int, dagster_port: int, code_port: int, exit_after: bool) -> None:
     """`kra up`, then one collection through the REST API; keeps serving until Ctrl-C."""
     outcome: dict[str, Any] = {}
 
     def then(stack: Stack) -> None:
         outcome.update(demo_collection(stack))
 
-    run_stack(Stack(api_port=api_port, dagster_port=dagster_port), then, serve=not exit_after)
+    stack = Stack(api_port, dagster_port, code_port=code_port)
+    run_stack(stack, then, serve=not exit_after)
     if exit_after and outcome.get("job", {}).get("status") != "completed":
         raise click.ClickException("the demo collection did not complete; see the messages above")

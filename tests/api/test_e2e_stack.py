@@ -10,6 +10,7 @@ import json
 import os
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -67,10 +68,15 @@ def stack(dagster_home: Path) -> Iterator[Stack]:
         "METRICS_ENABLED": "true",
     }
     running = Stack(api_port=_free_port(), dagster_port=_free_port(), api_workers=2)
+    stopping = threading.Event()
     try:
         running.start()
+        # As `kra up` does after "Serving": tend the children, restarting those that die.
+        supervising = threading.Thread(target=running.serve_forever, args=(stopping,))
+        supervising.start()
         yield running
     finally:
+        stopping.set()
         running.stop()
         os.environ.clear()
         os.environ.update(saved)
@@ -95,9 +101,19 @@ def _race_day(stack: Stack, meet: int) -> str:
 
 
 def _wait_job(api: httpx.Client, job_id: str, until: tuple[str, ...], timeout: float = 150) -> Any:
+    return _wait_job_as(api, job_id, HEADERS_A, until, timeout)
+
+
+def _wait_job_as(
+    api: httpx.Client,
+    job_id: str,
+    headers: dict[str, str],
+    until: tuple[str, ...] = FINISHED,
+    timeout: float = 150,
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
-        job = api.get(f"/api/v2/jobs/{job_id}", headers=HEADERS_A).json()
+        job = api.get(f"/api/v2/jobs/{job_id}", headers=headers).json()
         if job["status"] in until or time.monotonic() > deadline:
             return job
         time.sleep(0.5)
@@ -182,6 +198,10 @@ def test_detailed_health_sees_every_part(api: httpx.Client) -> None:
     for part in ("dagster_storage", "dagster_daemon", "dagster_webserver", "race_store"):
         assert checks[part]["status"] == "healthy", checks[part]
     assert checks["kra_api_key"]["configured"]  # the simulator's key, set by the stack
+    assert checks["kra_reachable"]["status"] == "healthy"
+    children = checks["processes"]["children"]
+    assert set(children) == {"code-server", "dagster-webserver", "dagster-daemon", "rest-api"}
+    assert all(child["state"] == "running" for child in children.values())
     assert health["status"] == "healthy"
 
 
@@ -258,3 +278,31 @@ def test_a_backfill_can_be_cancelled(stack: Stack, api: httpx.Client) -> None:
     again = api.post(f"/api/v2/jobs/{backfill_id}/cancel", headers=HEADERS_A)
     assert again.status_code == 409
     assert "already cancelled" in again.json()["detail"]
+
+
+def test_a_killed_daemon_is_restarted_and_the_stack_serves_again(
+    stack: Stack, api: httpx.Client
+) -> None:
+    """kill -9 of the daemon no longer ends the stack: it is restarted, /health/ready says
+    when it beats again, and a launch made as soon as it does is queued and run."""
+    assert stack.supervisor is not None
+    daemon = stack.supervisor.children["dagster-daemon"]
+    assert daemon.process is not None
+    killed = daemon.process.pid
+    daemon.process.kill()
+    deadline = time.monotonic() + 150
+    ready = api.get("/health/ready")
+    while time.monotonic() < deadline and (daemon.restarts == 0 or ready.status_code != 200):
+        time.sleep(1)
+        ready = api.get("/health/ready")
+    assert ready.status_code == 200, ready.text
+    processes = api.get("/health/detailed").json()["checks"]["processes"]["children"]
+    assert processes["dagster-daemon"]["restarts"] == 1
+    assert processes["dagster-daemon"]["pid"] != killed
+    assert stack.supervisor.children["rest-api"].restarts == 0  # the rest kept serving
+
+    body = {"date": _race_day(stack, 1), "meet": 1, "race_numbers": [1]}
+    accepted = api.post("/api/v2/collection/async", json=body, headers=HEADERS_B)
+    assert accepted.status_code == 202, accepted.text
+    job = _wait_job_as(api, accepted.json()["job_id"], HEADERS_B)
+    assert job["status"] == "completed", job["error_message"]
