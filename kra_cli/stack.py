@@ -89,6 +89,7 @@ class Stack:
     dagster_port: int = 3000
     api_workers: int = 1
     code_port: int = 0  # 0: a free port
+    guard_webserver: bool = True
     metrics_dir: Path | None = None
     supervisor: Supervisor | None = None
     simulator: Any = None
@@ -133,6 +134,12 @@ class Stack:
         path.write_text(text, encoding="utf-8")
         return path
 
+    def webserver_program(self) -> list[str]:
+        """dagster-webserver, behind the cross-site guard unless the operator turned it off."""
+        if self.guard_webserver:
+            return [sys.executable, "-m", "kra_cli.guarded_webserver"]
+        return [_executable("dagster-webserver")]
+
     def commands(self) -> dict[str, list[str]]:
         workspace = str(self.grpc_workspace())
         commands = {
@@ -141,7 +148,7 @@ class Stack:
                 "-h", LOOPBACK, "-p", str(self.code_port),
             ],
             "dagster-webserver": [
-                _executable("dagster-webserver"), "-w", workspace,
+                *self.webserver_program(), "-w", workspace,
                 "-h", LOOPBACK, "-p", str(self.dagster_port),
             ],
             "dagster-daemon": [_executable("dagster-daemon"), "run", "-w", workspace],
@@ -302,10 +309,18 @@ def _with_ports(command: Any) -> Any:
     type=click.IntRange(1, 64),
     help="REST API worker processes (one per core serves more concurrent clients).",
 )
-def up_command(api_port: int, dagster_port: int, code_port: int, api_workers: int) -> None:
+@click.option(
+    "--unguarded-webserver",
+    is_flag=True,
+    help="Serve the Dagster UI without the guard against cross-site requests (not advised).",
+)
+def up_command(
+    api_port: int, dagster_port: int, code_port: int, api_workers: int, unguarded_webserver: bool
+) -> None:
     """Start the code server, the Dagster webserver and daemon, and the REST API on loopback;
     restart any that dies, until Ctrl-C."""
     stack = Stack(api_port, dagster_port, api_workers=api_workers, code_port=code_port)
+    stack.guard_webserver = not unguarded_webserver
     run_stack(stack)
 
 

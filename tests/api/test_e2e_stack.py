@@ -306,3 +306,17 @@ def test_a_killed_daemon_is_restarted_and_the_stack_serves_again(
     assert accepted.status_code == 202, accepted.text
     job = _wait_job_as(api, accepted.json()["job_id"], HEADERS_B)
     assert job["status"] == "completed", job["error_message"]
+
+
+def test_the_webserver_refuses_what_a_foreign_page_could_send(stack: Stack) -> None:
+    """`kra up` serves the UI behind the guard: its own pages and POSTed GraphQL work,
+    a GET mutation and a foreign Host (DNS rebinding) do not reach Dagster."""
+    ui = httpx.get(f"{stack.dagster_url}/runs", headers={"Accept": "text/html"})
+    assert ui.status_code == 200
+    version = httpx.post(f"{stack.dagster_url}/graphql", json={"query": "{ version }"})
+    assert version.json()["data"]["version"]
+    cancel_all = "mutation { terminateRuns(runIds: []) { __typename } }"
+    by_get = httpx.get(f"{stack.dagster_url}/graphql", params={"query": cancel_all})
+    assert by_get.status_code == 405
+    rebound = httpx.get(f"{stack.dagster_url}/server_info", headers={"Host": "attacker.example"})
+    assert rebound.status_code == 403
