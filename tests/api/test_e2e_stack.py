@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -283,12 +284,21 @@ def test_a_backfill_can_be_cancelled(stack: Stack, api: httpx.Client) -> None:
 def test_a_killed_daemon_is_restarted_and_the_stack_serves_again(
     stack: Stack, api: httpx.Client
 ) -> None:
-    """kill -9 of the daemon no longer ends the stack: it is restarted, /health/ready says
-    when it beats again, and a launch made as soon as it does is queued and run."""
+    """A stopped daemon shows in /health/detailed at once; kill -9 no longer ends the stack:
+    the daemon is restarted, /health/ready says when it beats again, and a launch made as soon
+    as it does is queued and run."""
     assert stack.supervisor is not None
     daemon = stack.supervisor.children["dagster-daemon"]
     assert daemon.process is not None
     killed = daemon.process.pid
+    os.kill(killed, signal.SIGSTOP)  # hung: alive, serving nothing
+    try:
+        stopped = api.get("/health/detailed").json()["checks"]["dagster_daemon"]
+    finally:
+        os.kill(killed, signal.SIGCONT)
+    assert stopped["status"] == "unhealthy"
+    assert f"(pid {killed}) is stopped" in stopped["error"]
+
     daemon.process.kill()
     deadline = time.monotonic() + 150
     ready = api.get("/health/ready")
