@@ -13,7 +13,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from kra_pipeline import contract as c
 from kra_pipeline.defs.history.sources import RawDay, collect_raw_day
-from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.partitions import race_day_partitions
+from kra_pipeline.defs.race_days.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.race_days.preview import races_markdown
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
@@ -25,6 +26,7 @@ from kra_pipeline.kra.models import Race, group_races, parse_race_day
     partitions_def=race_day_partitions,
     pool=KRA_POOL,
     retry_policy=KRA_RETRY_POLICY,
+    backfill_policy=RACE_DAY_BACKFILL_POLICY,
     group_name="races",
     kinds={"python"},
     description="The API214_1 answer for one race day and meet, all pages, as KRA sent it.",
@@ -32,15 +34,17 @@ from kra_pipeline.kra.models import Race, group_races, parse_race_day
 def raw_race_day(
     context: AssetExecutionContext, kra_open_api: KraApiResource, race_store: RaceStoreResource
 ) -> MaterializeResult:
-    race_date, meet = split_race_day_key(context.partition_key)
+    report = BatchReport(context)
     with kra_open_api.client() as client, race_store.writable() as engine:
-        raw = collect_raw_day(client, engine, race_date, meet)
-    races = group_races(parse_race_day(raw.pages))
-    context.log.info(
-        f"{race_date} meet {meet}: {len(races)} races from {raw.source} in {raw.api_calls} call(s)"
-        + (f"; {raw.fallback}" if raw.fallback else "")
-    )
-    return MaterializeResult(metadata=raw_metadata(raw, races))
+        for key, race_date, meet in race_days_of(context):
+            raw = collect_raw_day(client, engine, race_date, meet)
+            races = group_races(parse_race_day(raw.pages))
+            context.log.info(
+                f"{race_date} meet {meet}: {len(races)} races from {raw.source} in "
+                f"{raw.api_calls} call(s)" + (f"; {raw.fallback}" if raw.fallback else "")
+            )
+            report.add(key, raw_metadata(raw, races))
+    return report.result()
 
 
 def raw_metadata(raw: RawDay, races: list[Race]) -> dict[str, Any]:
