@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,7 +32,7 @@ DAYS = [f"202505{d:02d}" for d in range(1, 22)]  # three weeks
 
 
 @pytest.fixture(scope="module")
-def backfill_runs() -> Iterator[dict[str, list[dict[str, str]]]]:
+def backfill_runs() -> dict[str, list[dict[str, str]]]:
     """The runs the backfill daemon creates (launches recorded, not executed) per selection."""
     selections = {"all meets": "123", "meets 1,3": "13", "meet 2": "2"}
     found: dict[str, list[dict[str, str]]] = {}
@@ -42,17 +41,15 @@ def backfill_runs() -> Iterator[dict[str, list[dict[str, str]]]]:
         LoadableTargetOrigin(module_name="kra_pipeline.definitions", attribute="defs"),
         location_name="kra",
     )
-    for label, meets in selections.items():
-        keys = [f"{day}|{meet}" for day in DAYS for meet in meets]
-        with (
-            instance_for_test(overrides={"run_launcher": launcher}) as instance,
-            create_test_daemon_workspace_context(
-                InProcessWorkspaceLoadTarget(origin), instance
-            ) as workspace,
-        ):
+    with (
+        instance_for_test(overrides={"run_launcher": launcher}) as instance,
+        create_test_daemon_workspace_context(InProcessWorkspaceLoadTarget(origin), instance) as ws,
+    ):
+        for label, meets in selections.items():
+            keys = [f"{day}|{meet}" for day in DAYS for meet in meets]
             backfill = PartitionBackfill.from_asset_partitions(
                 backfill_id=f"batch{meets}",
-                asset_graph=workspace.create_request_context().asset_graph,
+                asset_graph=ws.create_request_context().asset_graph,
                 partition_names=keys,
                 asset_selection=[AssetKey(name) for name in c.RACE_DAY_ASSETS],
                 backfill_timestamp=time.time(),
@@ -64,11 +61,13 @@ def backfill_runs() -> Iterator[dict[str, list[dict[str, str]]]]:
                 run_config=None,
             )
             instance.add_backfill(backfill)
-            for _ in range(3):
-                list(execute_backfill_iteration(workspace, logging.getLogger(__name__)))
-            found[label] = [dict(run.tags) for run in instance.get_runs()]
-            found[label].append({"partitions": str(len(keys))})
-    yield found
+            found[label] = [{"partitions": str(len(keys)), "id": f"batch{meets}"}]
+        for _ in range(3):
+            list(execute_backfill_iteration(ws, logging.getLogger(__name__)))
+        for label, (count,) in list(found.items()):
+            runs = [r for r in instance.get_runs() if r.tags.get(c.BACKFILL_TAG) == count["id"]]
+            found[label] = [dict(run.tags) for run in runs] + [count]
+    return found
 
 
 @pytest.mark.parametrize("label", ["all meets", "meets 1,3", "meet 2"])
@@ -103,7 +102,7 @@ def test_a_batched_run_gives_each_partition_its_own_metadata(
     try:
         monkeypatch.setenv("KRA_API_BASE_URL", server.base_url)
         monkeypatch.setenv("KRA_API_KEY", SIMULATOR_API_KEY)
-        first, last = "20250501|3", "20250510|3"
+        first, last = "20250501|3", "20250505|3"
         with instance_for_test() as instance:
             result = materialize(
                 race_day_assets,
@@ -116,7 +115,7 @@ def test_a_batched_run_gives_each_partition_its_own_metadata(
             collected = metadata_by_partition(instance, c.COLLECTED_ASSET)
             enriched = metadata_by_partition(instance, c.ENRICHED_ASSET)
         world = server.world
-        assert sorted(raw) == [f"202505{d:02d}|3" for d in range(1, 11)]
+        assert sorted(raw) == [f"202505{d:02d}|3" for d in range(1, 6)]
         assert sorted(collected) == sorted(enriched) == sorted(raw)
         for key, meta in raw.items():
             day = key.split("|")[0]
