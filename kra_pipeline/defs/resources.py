@@ -19,7 +19,7 @@ from kra_pipeline.contract import (
 )
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.errors import KraConfigurationError, KraRequestError
+from kra_pipeline.kra.errors import KraConfigurationError, KraDailyQuotaError, KraRequestError
 from kra_pipeline.logging_config import configure_pipeline_logging
 from kra_pipeline.store.db import get_engine, masked_url, permanent_store_fault
 
@@ -46,7 +46,7 @@ class KraApiResource(ConfigurableResource):
             settings = KraSettings(**overrides)
             with KraClient(settings) as client:
                 yield client
-        except (KraConfigurationError, KraRequestError) as error:
+        except (KraConfigurationError, KraRequestError, KraDailyQuotaError) as error:
             if isinstance(error, KraConfigurationError):
                 self._mark_run()
             raise Failure(description=str(error), allow_retries=False) from error

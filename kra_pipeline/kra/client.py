@@ -25,6 +25,7 @@ from tenacity import (
 
 from kra_pipeline.contract import RACE_DATE_RE
 from kra_pipeline.kra.config import KraSettings
+from kra_pipeline.kra.daily_quota import DailyQuota
 from kra_pipeline.kra.envelope import Envelope, parse_body
 from kra_pipeline.kra.errors import (
     KraError,
@@ -108,6 +109,7 @@ class KraClient:
         self._service_key = self.settings.service_key()
         self._owns_limiter = limiter is None
         self.limiter = limiter or SharedRateLimiter.from_settings(self.settings)
+        self.daily_quota = DailyQuota.from_settings(self.settings)
         self._http = httpx.Client(
             base_url=self.settings.api_base_url.rstrip("/") + "/",
             timeout=self.settings.api_timeout_seconds,
@@ -292,6 +294,7 @@ class KraClient:
         )
 
     def _attempt(self, api: str, params: dict[str, Any]) -> Envelope:
+        self.daily_quota.take(api)  # raises KraDailyQuotaError, which is never retried
         self.limiter.acquire()
         query = {**params, "_type": "json"}
         if self._service_key:
@@ -339,6 +342,7 @@ class KraClient:
 
     def close(self) -> None:
         self._http.close()
+        self.daily_quota.close()
         if self._owns_limiter:
             self.limiter.close()
 

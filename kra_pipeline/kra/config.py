@@ -43,6 +43,15 @@ class KraSettings(BaseSettings):
         description="Days before today (KST) still collected per day from API214_1: results "
         "and late changes settle in this time.",
     )
+    daily_quota: int = Field(
+        default=3000,
+        ge=0,
+        description="Calls per API per KST day (KRA's development quota); 0 lifts it.",
+    )
+    daily_quota_per_api: dict[str, int] = Field(
+        default_factory=dict,
+        description='Per-API overrides of daily_quota, as JSON: {"API4_3": 10000}.',
+    )
     limiter_url: str | None = Field(
         default=None, description="sqlite:///path or postgresql://...; default under KRA_HOME."
     )
