@@ -18,6 +18,7 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster._daemon.backfill import execute_backfill_iteration
 
+from kra_api.gateway.history import _run_partitions
 from kra_pipeline import contract as c
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.race_days.batch import PARTITIONS_PER_RUN
@@ -82,6 +83,10 @@ def test_a_backfill_makes_one_run_per_meet_and_date_range(
         start, end = (tags[tag] for tag in RANGE_TAGS)
         assert start.split("|")[1] == end.split("|")[1]  # one meet per run
         assert c.PARTITION_TAG not in tags
+    # the REST job progress counts every partition a batched run covers
+    keys = [f"{day}|{meet}" for day in DAYS for meet in {"all meets": "123"}.get(label, "")]
+    if keys:
+        assert sum(_run_partitions(tags, keys) for tags in runs) == len(keys)
 
 
 def metadata_by_partition(instance: DagsterInstance, asset: str) -> dict[str, dict[str, Any]]:
