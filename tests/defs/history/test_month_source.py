@@ -186,3 +186,25 @@ def test_raw_partitions_say_their_source_and_cost_no_call_once_the_month_is_stor
     assert second[c.RACE_COUNT] == len(simulator.world.race_plan_items(1, seoul[1])) > 0
     assert (empty[c.API_CALLS], empty[c.RACE_COUNT]) == (0, 0)
     assert metadata[2][c.COLLECTED_ASSET][c.RACE_COUNT] == 0
+
+
+def test_the_month_asset_stores_the_answer_and_lists_its_race_days(
+    simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kra_pipeline.defs.history.raw_month import raw_race_month
+
+    monkeypatch.setenv("KRA_API_BASE_URL", simulator.base_url)
+    monkeypatch.setenv("KRA_API_KEY", SIMULATOR_API_KEY)
+    with instance_for_test() as instance:
+        result = materialize(
+            [raw_race_month],
+            partition_key=f"2|{MONTH}",
+            instance=instance,
+            resources=default_resources(),
+        )
+    assert result.success
+    metadata = materialized(result)[c.RAW_MONTH_ASSET]
+    jeju = [d for d, m in simulator.world.race_days(DAYS[0], DAYS[-1]) if m == 2]
+    assert metadata[c.RACE_DATES] == jeju and metadata[c.RACE_DAY_COUNT] == len(jeju)
+    stored = race_months.load_raw_race_month(get_engine(), MONTH, 2)
+    assert stored is not None and len(stored.pages) == metadata[c.API_CALLS]
