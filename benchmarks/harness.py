@@ -96,6 +96,7 @@ def simulator(
             KRA_API_BASE_URL=f"{server.base_url}/B551015",
             KRA_API_KEY=SIMULATOR_API_KEY,
             KRA_RATE_LIMIT_PER_MINUTE=client_env.pop("KRA_RATE_LIMIT_PER_MINUTE", "100000"),
+            KRA_DAILY_QUOTA=client_env.pop("KRA_DAILY_QUOTA", "0"),  # benchmarks lift it
             **client_env,
         ),
     ):

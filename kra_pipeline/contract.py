@@ -39,6 +39,9 @@ RAW_ASSET = "raw_race_day"
 COLLECTED_ASSET = "collected_race_day"
 ENRICHED_ASSET = "enriched_race_day"
 RACE_DAY_ASSETS: tuple[str, ...] = (RAW_ASSET, COLLECTED_ASSET, ENRICHED_ASSET)
+# API4_3 month answers, one partition per month (YYYYMM) x meet: the source of past race days.
+RAW_MONTH_ASSET = "raw_race_month"
+MONTH_FORMAT = "%Y%m"
 
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
 COLLECT_CARDS_ONLY_JOB = "collect_race_cards"
@@ -75,6 +78,15 @@ RACE_NUMBERS = "race_numbers"
 ENRICHED_ENTRY_COUNT = "enriched_entry_count"
 MISSING_DETAIL_COUNT = "missing_detail_count"
 PREVIEW = "preview"
+# Where a raw race day came from: SOURCE_DAY_API (asked per day) or SOURCE_MONTH_API (taken
+# from the stored month answer), and why the month path was not taken when it should have been.
+RAW_SOURCE = "source"
+RAW_SOURCE_MONTH = "source_month"
+RAW_SOURCE_FALLBACK = "source_fallback"
+SOURCE_DAY_API = "API214_1"
+SOURCE_MONTH_API = "API4_3"
+RACE_DAY_COUNT = "race_day_count"
+RACE_DATES = "race_dates"
 
 
 # --- run config ------------------------------------------------------------------------------

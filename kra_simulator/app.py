@@ -18,6 +18,7 @@ from kra_simulator import wire
 from kra_simulator.config import SimulatorConfig
 from kra_simulator.endpoints import ENDPOINTS, Endpoint
 from kra_simulator.traffic import (
+    DailyQuota,
     FaultPlan,
     QuotaGate,
     SimulatorStats,
@@ -48,6 +49,7 @@ class SimulatorApp:
         self.world = world or SimulatedWorld(config.seed, config.today)
         self.stats = SimulatorStats(config.quota_window_seconds)
         self.quota = QuotaGate(config.quota_per_window, config.quota_window_seconds)
+        self.daily = DailyQuota(config.daily_quota)
         self.faults = FaultPlan(config.fault_rate, config.fault_kinds, config.fault_seed)
         self.asgi = Starlette(
             routes=[
@@ -63,6 +65,7 @@ class SimulatorApp:
         """Forget counted calls and the quota window, e.g. between benchmark scenarios."""
         self.stats.reset()
         self.quota.reset()
+        self.daily.reset()
 
     async def _stats(self, request: Request) -> Response:
         return JSONResponse(self.stats.as_dict())
@@ -86,6 +89,9 @@ class SimulatorApp:
             return _gateway("30")
         if endpoint.api in self.config.refused_apis:
             return _gateway("20")
+        if not self.daily.admit(endpoint.api):
+            self.stats.record_quota_violation()
+            return _gateway("22")
         wait = self.quota.admit()
         if wait is not None:
             self.stats.record_quota_violation()

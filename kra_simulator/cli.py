@@ -52,6 +52,19 @@ def _stop_on_terminate(signum: int, frame: FrameType | None) -> None:
     help="Share of requests answered with a 5xx, a truncated body or a slow answer.",
 )
 @click.option("--slow-seconds", type=click.FloatRange(min=0.0), default=2.0, show_default=True)
+@click.option(
+    "--refuse",
+    "refused_apis",
+    multiple=True,
+    help="API id the key is not granted, answered with gateway error 20 (repeatable), "
+    "e.g. --refuse API4_3.",
+)
+@click.option(
+    "--daily-quota",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Calls per API per KST day before gateway error 22. Default: no daily quota.",
+)
 def simulator_command(
     host: str,
     port: int,
@@ -62,6 +75,8 @@ def simulator_command(
     quota_mode: str,
     fault_rate: float,
     slow_seconds: float,
+    refused_apis: tuple[str, ...],
+    daily_quota: int | None,
 ) -> None:
     """Serve the offline KRA API simulator on loopback until Ctrl-C."""
     try:
@@ -77,6 +92,8 @@ def simulator_command(
             quota_mode=quota_mode,
             fault_rate=fault_rate,
             slow_seconds=slow_seconds,
+            refused_apis=frozenset(refused_apis),
+            daily_quota=daily_quota,
         )
         server = SimulatorServer(config, world).start()
     except (ValueError, OSError) as error:

@@ -23,6 +23,8 @@ class SimulatorConfig:
     unfiltered then), e.g. {"act_gubun"} to check code that must survive an ignored filter.
     `refused_apis` are API ids (e.g. {"API4_3"}) the key has not been granted: KRA's gateway
     answers those with error 20 (SERVICE_ACCESS_DENIED_ERROR), as for a key never applied for.
+    `daily_quota` is KRA's daily limit: calls per API per KST calendar day (None: no limit);
+    past it every call of that API gets gateway error 22 until 00:00 KST.
     """
 
     seed: int = DEFAULT_SEED
@@ -39,6 +41,7 @@ class SimulatorConfig:
     fault_seed: int = 0
     ignored_params: frozenset[str] = field(default_factory=frozenset)
     refused_apis: frozenset[str] = field(default_factory=frozenset)
+    daily_quota: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_keys", _string_set(self.api_keys))
@@ -50,6 +53,8 @@ class SimulatorConfig:
             problems.append("api_keys is empty: give at least one key the simulator accepts")
         if self.quota_per_window is not None and self.quota_per_window < 1:
             problems.append("quota_per_window must be at least 1 (or None for no quota)")
+        if self.daily_quota is not None and self.daily_quota < 1:
+            problems.append("daily_quota must be at least 1 (or None for no daily quota)")
         if self.quota_window_seconds <= 0:
             problems.append("quota_window_seconds must be positive")
         if self.quota_mode not in QUOTA_MODES:

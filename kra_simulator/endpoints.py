@@ -90,6 +90,22 @@ def race_entrants(world: SimulatedWorld, params: Mapping[str, str]) -> Records:
     return _filter_name(_filter_ids(records, params, ids), params, "hr_name", "hrName")
 
 
+def race_ledger(world: SimulatedWorld, params: Mapping[str, str]) -> Records:
+    """API4_3: ledger rows of the matching days (a whole month with `rc_month`), by date,
+    meet and race; `rc_no` narrows to one race."""
+    meets = _meets(params)
+    records = [
+        item
+        for race_date in _dates(world, params)
+        for meet in meets
+        for item in world.race_ledger_items(meet, race_date)
+    ]
+    rc_no = params.get("rc_no", "").strip()
+    if rc_no:
+        records = [r for r in records if str(r["rcNo"]) == rc_no.lstrip("0")]
+    return records
+
+
 def race_plans(world: SimulatedWorld, params: Mapping[str, str]) -> Records:
     """API72_2: the scheduled races of the matching days."""
     meets = _meets(params)
@@ -158,5 +174,6 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("API12_1", "jockeyInfo_1", jockeys),
         Endpoint("API19_1", "trainerInfo_1", trainers),
         Endpoint("API72_2", "racePlan_2", race_plans),
+        Endpoint("API4_3", "raceResult_3", race_ledger),
     )
 }

@@ -7,6 +7,7 @@ any quota window (the figure that must stay at or below the configured rate). Al
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 import threading
@@ -148,6 +149,48 @@ class QuotaGate:
                 self._served.append(now)
                 return None
             return self._served[0] + self._window - now
+
+
+KST = dt.timezone(dt.timedelta(hours=9), "KST")
+
+
+def kst_day(now: float) -> str:
+    """The KST calendar day (YYYYMMDD) of a Unix time: KRA's daily quotas reset at 00:00 KST."""
+    return dt.datetime.fromtimestamp(now, KST).strftime("%Y%m%d")
+
+
+class DailyQuota:
+    """KRA's daily quota: at most `per_day` served calls per API per KST calendar day.
+
+    `clock` gives Unix time; tests move it past midnight KST to simulate the reset.
+    """
+
+    def __init__(self, per_day: int | None, clock: Callable[[], float] = time.time) -> None:
+        self._limit = per_day
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._day = ""
+        self._served: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()  # most calls of each API served in one day
+
+    def reset(self) -> None:
+        with self._lock:
+            self._served.clear()
+            self.peak.clear()
+
+    def admit(self, api: str) -> bool:
+        """Whether a call of `api` may be served today; counts it when it may."""
+        if self._limit is None:
+            return True
+        today = kst_day(self.clock())
+        with self._lock:
+            if today != self._day:
+                self._day, self._served = today, Counter()
+            if self._served[api] >= self._limit:
+                return False
+            self._served[api] += 1
+            self.peak[api] = max(self.peak[api], self._served[api])
+            return True
 
 
 def retry_after_header(seconds: float) -> str:

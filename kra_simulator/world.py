@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 from typing import Any
 
-from kra_simulator import names
+from kra_simulator import ledger, names
 from kra_simulator.racing import RaceDay, build_race_day, races_on, to_date
 from kra_simulator.records import horse_record, jockey_record, trainer_record
 from kra_simulator.registry import Registry
@@ -78,6 +78,18 @@ class SimulatedWorld:
         """API214_1 items of a day (one per entrant, every race), or of one race."""
         items = self._day(_meet(meet), _date_int(race_date)).entrants
         return [dict(i) for i in items if race_no is None or i["rcNo"] == int(race_no)]
+
+    def race_ledger_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
+        """API4_3 items of a day: the API214_1 day as the ledger shows it; placeholders for
+        days not yet run, and nothing past `ledger.DAYS_AHEAD` days after `today`."""
+        day = to_date(_date_int(race_date))
+        horizon = to_date(self.today) + dt.timedelta(days=ledger.DAYS_AHEAD)
+        if day > horizon:
+            return []
+        run = self.has_results(race_date)
+        return [
+            ledger.ledger_item(i, has_results=run) for i in self.race_day_items(meet, race_date)
+        ]
 
     def race_plan_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
         """API72_2 items: one per race of the day, with the scheduled post time."""

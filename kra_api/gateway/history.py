@@ -189,12 +189,15 @@ class RunHistory:
         finished = RunsFilter(
             tags={BACKFILL_TAG: backfill_id}, statuses=[DagsterRunStatus(s) for s in FINISHED]
         )
+        partitions = _backfill_partitions(backfill)
+        done = self.instance.get_runs(finished)
         return {
             "status": backfill.status.value,
             "runs_total": self.instance.get_runs_count(runs),
-            "runs_finished": self.instance.get_runs_count(finished),
+            "runs_finished": len(done),
+            "partitions_finished": sum(_run_partitions(run.tags, partitions) for run in done),
             "tags": dict(backfill.tags or {}),
-            "partitions": _backfill_partitions(backfill),
+            "partitions": partitions,
             "created_at": timestamp_or_none(backfill.backfill_timestamp),
             "completed_at": timestamp_or_none(backfill.backfill_end_timestamp),
             "error": backfill.error.message if backfill.error else None,
@@ -279,6 +282,28 @@ class RunHistory:
     def storage_ok(self) -> int:
         """Number of runs in storage; raises with the storage's own message when unreachable."""
         return self.instance.get_runs_count()
+
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def _run_partitions(tags: Any, partitions: Sequence[str]) -> int:
+    """How many of a backfill's partitions one run covered: one for a single-partition run,
+    the backfill's keys of that meet between the range's dates for a batched run (the daemon
+    batches race days per meet and date range)."""
+    if PARTITION_TAG in tags:
+        return 1
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if not start or not end:
+        return 0
+    (first, meet), (last, _) = start.split("|"), end.split("|")
+    return sum(
+        1
+        for key in partitions
+        for date, key_meet in [key.split("|")]
+        if key_meet == meet and first <= date <= last
+    )
 
 
 def _backfill_partitions(backfill: Any) -> list[str]:

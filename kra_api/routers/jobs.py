@@ -61,11 +61,12 @@ async def list_jobs(
 
 
 def _backfill_progress(backfill: dict[str, Any]) -> int:
-    """Share of the backfill's partitions whose run has finished (100 once it is complete)."""
+    """Share of the backfill's partitions whose run has finished (100 once it is complete);
+    a batched run counts every partition it covered."""
     if backfill["completed_at"]:
         return 100
     partitions = len(backfill["partitions"]) or 1
-    return min(99, int(100 * backfill["runs_finished"] / partitions))
+    return min(99, int(100 * backfill["partitions_finished"] / partitions))
 
 
 def _backfill_document(backfill_id: str, backfill: dict[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from dagster import (
     DailyPartitionsDefinition,
+    MonthlyPartitionsDefinition,
     MultiPartitionKey,
     MultiPartitionsDefinition,
     StaticPartitionsDefinition,
 )
 
-from kra_pipeline.contract import DATE_FORMAT, FIRST_RACE_DATE, MEET_CODES, TIMEZONE
+from kra_pipeline.contract import (
+    DATE_FORMAT,
+    FIRST_RACE_DATE,
+    MEET_CODES,
+    MONTH_FORMAT,
+    TIMEZONE,
+)
 
 # Partition keys of the meet dimension: the meet codes as strings.
 MEETS: tuple[str, ...] = tuple(str(meet) for meet in MEET_CODES)
@@ -25,6 +32,23 @@ date_partitions = DailyPartitionsDefinition(
 meet_partitions = StaticPartitionsDefinition(list(MEETS))
 
 race_day_partitions = MultiPartitionsDefinition({"date": date_partitions, "meet": meet_partitions})
+
+
+# One partition per month and meet; end_offset=1 so the current month is one too.
+month_partitions = MonthlyPartitionsDefinition(
+    start_date=FIRST_RACE_DATE[:6], fmt=MONTH_FORMAT, timezone=TIMEZONE, end_offset=1
+)
+race_month_partitions = MultiPartitionsDefinition(
+    {"meet": meet_partitions, "month": month_partitions}
+)
+
+
+def split_race_month_key(key: str | MultiPartitionKey) -> tuple[str, int]:
+    """(month YYYYMM, meet) of a month partition key."""
+    if not isinstance(key, MultiPartitionKey):
+        key = race_month_partitions.get_partition_key_from_str(str(key))
+    dims = key.keys_by_dimension
+    return dims["month"], int(dims["meet"])
 
 
 def race_day_key(race_date: str, meet: int | str) -> MultiPartitionKey:

@@ -24,6 +24,7 @@ from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import (
     UNREACHABLE_CODES,
     KraConfigurationError,
+    KraDailyQuotaError,
     KraRequestError,
     KraTransientError,
 )
@@ -55,7 +56,7 @@ class KraApiResource(ConfigurableResource):
                 yield client
                 if client.stats.total_calls:
                     self._mark_run(KRA_REACHED_TAG)
-        except (KraConfigurationError, KraRequestError) as error:
+        except (KraConfigurationError, KraRequestError, KraDailyQuotaError) as error:
             if isinstance(error, KraConfigurationError):
                 self._mark_run(CONFIGURATION_ERROR_TAG)
             raise Failure(description=str(error), allow_retries=False) from error

@@ -25,6 +25,7 @@ from tenacity import (
 
 from kra_pipeline.contract import RACE_DATE_RE
 from kra_pipeline.kra.config import KraSettings
+from kra_pipeline.kra.daily_quota import DailyQuota
 from kra_pipeline.kra.envelope import Envelope, parse_body
 from kra_pipeline.kra.errors import (
     NETWORK_CODE,
@@ -56,7 +57,9 @@ ENDPOINTS: dict[str, str] = {
     "API12_1": "API12_1/jockeyInfo_1",
     "API19_1": "API19_1/trainerInfo_1",
     "API72_2": "API72_2/racePlan_2",
+    "API4_3": "API4_3/raceResult_3",
 }
+MONTH_RE = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
 
 # A Retry-After longer than this is a daily quota: better to fail than to hang a run.
 MAX_RETRY_AFTER_SECONDS = 300.0
@@ -95,7 +98,7 @@ class RaceDayAnswer:
 
 
 class KraClient:
-    """Typed, rate-limited, retrying access to the five KRA endpoints the pipeline uses."""
+    """Typed, rate-limited, retrying access to the KRA endpoints the pipeline uses."""
 
     def __init__(
         self,
@@ -108,6 +111,7 @@ class KraClient:
         self._service_key = self.settings.service_key()
         self._owns_limiter = limiter is None
         self.limiter = limiter or SharedRateLimiter.from_settings(self.settings)
+        self.daily_quota = DailyQuota.from_settings(self.settings)
         self._http = httpx.Client(
             base_url=self.settings.api_base_url.rstrip("/") + "/",
             timeout=self.settings.api_timeout_seconds,
@@ -140,6 +144,26 @@ class KraClient:
                 "API214_1",
                 f"API214_1 answered rows of other days ({sorted(map(str, strays))[:3]}) for "
                 f"meet {meet} on {race_date}: the filter was ignored, check the parameter names",
+            )
+        return RaceDayAnswer(pages=pages, items=items, total_count=total)
+
+    def fetch_race_month(self, meet: int, month: str) -> RaceDayAnswer:
+        """Every API4_3 ledger row of one meet's month (YYYYMM), all pages: past race days with
+        results, and the next few days with placeholders. Raises KraRequestError when rows of
+        another month or meet come back (the filter was ignored)."""
+        meet = meet_code(meet)
+        if not MONTH_RE.match(month):
+            raise ValueError(f"month must be YYYYMM, got {month!r}")
+        pages, items, total = self._fetch_all("API4_3", {"meet": meet, "rc_month": month})
+        strays = {str(compact_date(item.get("rcDate")))[:6] for item in items} - {month}
+        other_meets = {meet_code(item["meet"]) for item in items if "meet" in item} - {meet}
+        if strays or other_meets:
+            raise KraRequestError(
+                None,
+                "API4_3",
+                f"API4_3 answered rows of other months {sorted(strays)[:3]} or meets "
+                f"{sorted(other_meets)} for meet {meet} in {month}: the filter was ignored, "
+                "check the parameter names",
             )
         return RaceDayAnswer(pages=pages, items=items, total_count=total)
 
@@ -272,6 +296,7 @@ class KraClient:
         )
 
     def _attempt(self, api: str, params: dict[str, Any]) -> Envelope:
+        self.daily_quota.take(api)  # raises KraDailyQuotaError, which is never retried
         self.limiter.acquire()
         query = {**params, "_type": "json"}
         if self._service_key:
@@ -319,6 +344,7 @@ class KraClient:
 
     def close(self) -> None:
         self._http.close()
+        self.daily_quota.close()
         if self._owns_limiter:
             self.limiter.close()
 

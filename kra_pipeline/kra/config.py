@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
@@ -31,6 +32,26 @@ class KraSettings(BaseSettings):
         default=1.0, gt=0, description="First retry delay; doubles per attempt, with jitter."
     )
     api_page_size: int = Field(default=1000, ge=1)
+    history_source: Literal["month", "day"] = Field(
+        default="month",
+        description="Past race days: 'month' takes them from API4_3 month answers (one call "
+        "per meet and month), 'day' asks API214_1 per day (extra fields, ~1 call per day).",
+    )
+    recent_days: int = Field(
+        default=7,
+        ge=0,
+        description="Days before today (KST) still collected per day from API214_1: results "
+        "and late changes settle in this time.",
+    )
+    daily_quota: int = Field(
+        default=3000,
+        ge=0,
+        description="Calls per API per KST day (KRA's development quota); 0 lifts it.",
+    )
+    daily_quota_per_api: dict[str, int] = Field(
+        default_factory=dict,
+        description='Per-API overrides of daily_quota, as JSON: {"API4_3": 10000}.',
+    )
     limiter_url: str | None = Field(
         default=None, description="sqlite:///path or postgresql://...; default under KRA_HOME."
     )

@@ -79,6 +79,10 @@ class KraQuotaError(KraError):
         return (self.__class__, (self.code, self.api, self.message, self.retry_after))
 
 
+class KraDailyQuotaError(KraError):
+    """This key's daily quota for one API is spent: no retry helps before 00:00 KST."""
+
+
 class KraTransientError(KraError):
     """A fault that usually goes away: 5xx, service codes 01/02/04/05/99, time-outs, torn bodies."""
 

@@ -31,6 +31,16 @@ from kra_pipeline.kra.fields import (
     to_text,
 )
 
+# API4_3 `ord` values from this one up are not positions but "did not start / finish".
+ORD_SENTINEL_MIN = 91
+# Odds at or above this are KRA's "no odds" (9999.9), not a price.
+NO_ODDS_MIN = 900.0
+
+
+def _odds(value: Any) -> float | None:
+    odds = to_number(value)
+    return None if odds is not None and odds >= NO_ODDS_MIN else odds
+
 
 class RaceConditions(KraModel):
     """What a race is run under: the same on every entrant's row of that race."""
@@ -50,7 +60,11 @@ RACE_FIELDS: tuple[str, ...] = tuple(RaceConditions.model_fields)
 
 
 class RaceEntrant(RaceConditions):
-    """One horse in one race: a row of API214_1, typed, with the raw item kept whole."""
+    """One horse in one race: a row of API214_1 or API4_3, typed, with the raw item kept whole.
+
+    Both sources give the same model. API4_3 lacks `ordBigo` (so `finish_note` is None) and
+    `birthday`, `wgJk`, `hrTool`, `rankRise`, `wgBudamBigo` (kept in `raw` only when sent).
+    """
 
     race_date: str
     meet: int
@@ -87,8 +101,10 @@ class RaceEntrant(RaceConditions):
         if race_date is None:
             raise ValueError(f"entrant without a readable rcDate: {item.get('rcDate')!r}")
         weight, change = split_body_weight(item.get("wgHr"))
-        win_odds = to_number(item.get("winOdds"))
+        win_odds = _odds(item.get("winOdds"))
         finished = to_positive_integer(item.get("ord"))
+        if finished is not None and finished >= ORD_SENTINEL_MIN:
+            finished = None  # API4_3 marks non-starters with 91-99 where API214_1 sends 0
         return cls(
             race_date=race_date,
             meet=meet_code(item["meet"]),
@@ -108,7 +124,7 @@ class RaceEntrant(RaceConditions):
             body_weight=weight,
             body_weight_change=change,
             win_odds=win_odds,
-            place_odds=to_number(item.get("plcOdds")),
+            place_odds=_odds(item.get("plcOdds")),
             rating=to_positive_integer(item.get("rating")),
             is_scratched=win_odds == 0,
             distance=to_positive_integer(item.get("rcDist")),

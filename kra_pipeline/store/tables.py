@@ -79,6 +79,22 @@ class RawRaceDayRow(Base):
     fetched_at: Mapped[datetime]
 
 
+class RawRaceMonthRow(Base):
+    """API4_3 pages of one meet's month (YYYYMM) exactly as received: the source of past race
+    days when the month path is on, and the calendar (a day absent here had no racing)."""
+
+    __tablename__ = "raw_race_months"
+    __table_args__ = (UniqueConstraint("month", "meet"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(6))
+    meet: Mapped[int]
+    pages: Mapped[list[Any]]
+    total_count: Mapped[int]
+    api_calls: Mapped[int]
+    fetched_at: Mapped[datetime]
+
+
 class RaceRow(Base):
     __tablename__ = "races"
     __table_args__ = (UniqueConstraint(*RACE_KEY),)

@@ -3,7 +3,8 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.partitions import race_day_partitions
+from kra_pipeline.defs.race_days.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
 from kra_pipeline.defs.race_days.checks import COLLECTED_CHECKS, collected_check_results
 from kra_pipeline.defs.race_days.preview import races_markdown
 from kra_pipeline.defs.race_days.raw import raw_race_day
@@ -23,6 +24,7 @@ def selected_races(races: list[Race], selection: RaceSelection) -> list[Race]:
     name=c.COLLECTED_ASSET,
     partitions_def=race_day_partitions,
     deps=[raw_race_day],
+    backfill_policy=RACE_DAY_BACKFILL_POLICY,
     group_name="races",
     kinds={"python"},
     check_specs=COLLECTED_CHECKS,
@@ -31,25 +33,26 @@ def selected_races(races: list[Race], selection: RaceSelection) -> list[Race]:
 def collected_race_day(
     context: AssetExecutionContext, race_store: RaceStoreResource, race_selection: RaceSelection
 ) -> MaterializeResult:
-    race_date, meet = split_race_day_key(context.partition_key)
     engine = race_store.engine()
-    pages = race_days.load_raw_race_day(engine, race_date, meet)
-    if pages is None:
-        raise ValueError(
-            f"no raw answer stored for {race_date} meet {meet}: materialize {c.RAW_ASSET} first"
+    report = BatchReport(context)
+    for key, race_date, meet in race_days_of(context):
+        pages = race_days.load_raw_race_day(engine, race_date, meet)
+        if pages is None:
+            raise ValueError(
+                f"no raw answer stored for {race_date} meet {meet}: materialize {c.RAW_ASSET} first"
+            )
+        races = selected_races(group_races(parse_race_day(pages)), race_selection)
+        race_days.replace_collected_race_day(
+            engine, race_date, meet, races, race_numbers=race_selection.chosen()
         )
-    races = selected_races(group_races(parse_race_day(pages)), race_selection)
-    race_days.replace_collected_race_day(
-        engine, race_date, meet, races, race_numbers=race_selection.chosen()
-    )
-    stored = race_days.load_collected_race_day(engine, race_date, meet)
-    return MaterializeResult(
-        metadata={
+        stored = race_days.load_collected_race_day(engine, race_date, meet)
+        metadata = {
             c.RACE_COUNT: len(stored),
             c.ENTRY_COUNT: sum(len(race.entrants) for race in stored),
             c.FINISHED_RACE_COUNT: sum(1 for race in stored if race.is_finished),
             c.RACE_NUMBERS: [race.race_no for race in stored],
             c.PREVIEW: MetadataValue.md(races_markdown(stored)),
-        },
-        check_results=collected_check_results(stored, load_race_cards(engine, race_date, meet)),
-    )
+        }
+        cards = load_race_cards(engine, race_date, meet)
+        report.add(key, metadata, collected_check_results(stored, cards))
+    return report.result()

@@ -3,7 +3,8 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.partitions import race_day_partitions
+from kra_pipeline.defs.race_days.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
 from kra_pipeline.defs.race_days.checks import ENRICHED_CHECKS, check_enrichment_coverage
 from kra_pipeline.defs.race_days.collected import collected_race_day, selected_races
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
@@ -24,6 +25,7 @@ from kra_pipeline.store import enriched, race_days
     deps=[collected_race_day],
     pool=KRA_POOL,
     retry_policy=KRA_RETRY_POLICY,
+    backfill_policy=RACE_DAY_BACKFILL_POLICY,
     group_name="races",
     kinds={"python"},
     check_specs=ENRICHED_CHECKS,
@@ -36,26 +38,27 @@ def enriched_race_day(
     race_selection: RaceSelection,
     reference_cache: ReferenceCache,
 ) -> MaterializeResult:
-    race_date, meet = split_race_day_key(context.partition_key)
-    with race_store.writable() as engine:
-        races = selected_races(
-            race_days.load_collected_race_day(engine, race_date, meet), race_selection
-        )
-        with kra_open_api.client() as client:
+    report = BatchReport(context)
+    with race_store.writable() as engine, kra_open_api.client() as client:
+        for key, race_date, meet in race_days_of(context):
+            races = selected_races(
+                race_days.load_collected_race_day(engine, race_date, meet), race_selection
+            )
             outcome = enrich_races(engine, client, races, max_age=reference_cache.max_age)
-        enriched.replace_enriched_race_day(
-            engine, race_date, meet, outcome.rows, race_numbers=race_selection.chosen()
-        )
-    for plan in outcome.plans:
-        if plan.missing:
-            context.log.info(f"{len(plan.missing)} {plan.kind} details fetched by {plan.how}")
-    return MaterializeResult(
-        metadata={
-            c.RACE_COUNT: len(races),
-            c.ENRICHED_ENTRY_COUNT: len(outcome.rows),
-            c.MISSING_DETAIL_COUNT: outcome.missing_detail_count,
-            c.API_CALLS: outcome.api_calls,
-            c.PREVIEW: MetadataValue.md(races_markdown(races)),
-        },
-        check_results=[check_enrichment_coverage(outcome.rows)],
-    )
+            enriched.replace_enriched_race_day(
+                engine, race_date, meet, outcome.rows, race_numbers=race_selection.chosen()
+            )
+            for plan in outcome.plans:
+                if plan.missing:
+                    context.log.info(
+                        f"{len(plan.missing)} {plan.kind} details fetched by {plan.how}"
+                    )
+            metadata = {
+                c.RACE_COUNT: len(races),
+                c.ENRICHED_ENTRY_COUNT: len(outcome.rows),
+                c.MISSING_DETAIL_COUNT: outcome.missing_detail_count,
+                c.API_CALLS: outcome.api_calls,
+                c.PREVIEW: MetadataValue.md(races_markdown(races)),
+            }
+            report.add(key, metadata, [check_enrichment_coverage(outcome.rows)])
+    return report.result()

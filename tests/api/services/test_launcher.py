@@ -22,7 +22,14 @@ def test_a_backfill_without_meets_covers_all_three_racecourses() -> None:
     assert backfill_partition_keys(request) == ["20250622|1", "20250622|2", "20250622|3"]
 
 
-def test_a_range_longer_than_a_year_is_refused_with_the_limit() -> None:
-    request = BackfillRequest(date_from="20230101", date_to="20240102")
-    with pytest.raises(InvalidRaceDay, match="at most 366 days"):
+def test_the_whole_history_is_one_backfill() -> None:
+    request = BackfillRequest(date_from="20150101", date_to="20251231")
+    keys = backfill_partition_keys(request)
+    assert len(keys) == 4018 * 3
+    assert (keys[0], keys[-1]) == ("20150101|1", "20251231|3")
+
+
+def test_a_range_starting_before_the_partitions_is_refused() -> None:
+    request = BackfillRequest(date_from="20141231", date_to="20150102")
+    with pytest.raises(InvalidRaceDay, match="20150101"):
         backfill_partition_keys(request)

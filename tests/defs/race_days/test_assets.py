@@ -29,6 +29,13 @@ from kra_simulator import SimulatorServer
 SEOUL, JEJU, BUSAN = 1, 2, 3
 
 
+@pytest.fixture(autouse=True)
+def per_day_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pin the API214_1 per-day path (raw kept verbatim, one call a day); the
+    month path has its own tests in tests/defs/history."""
+    monkeypatch.setenv("KRA_HISTORY_SOURCE", "day")
+
+
 def finished_race_day(simulator: SimulatorServer, meet: int) -> str:
     """A recent race day of `meet` whose results the simulator has already posted."""
     days = [d for d, m in simulator.world.race_days("20250501", "20250630") if m == meet]

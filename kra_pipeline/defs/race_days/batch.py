@@ -1,0 +1,94 @@
+"""Many race-day partitions in one run (BackfillPolicy.multi_run) with per-partition metadata.
+
+A backfill run hands an asset a range of partitions; each is done and stored on its own (one
+store transaction per day, so a failure keeps the days before it), and its metadata is attached
+to that partition's materialization with `add_asset_metadata(partition_key=...)`. A run of one
+partition reports exactly as before. Asset checks have no partition scope in Dagster, so a batch
+gets one result per check: passed when every day passed, the failing days named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    BackfillPolicy,
+    MaterializeResult,
+)
+
+from kra_pipeline.defs.partitions import split_race_day_key
+
+# A month of one meet per run: the month answer is read once and ~31 days share one start-up.
+PARTITIONS_PER_RUN = 31
+RACE_DAY_BACKFILL_POLICY = BackfillPolicy.multi_run(max_partitions_per_run=PARTITIONS_PER_RUN)
+
+
+def race_days_of(context: AssetExecutionContext) -> Iterator[tuple[str, str, int]]:
+    """(partition key, race date, meet) of every partition of the run, in key order."""
+    for key in context.partition_keys:
+        race_date, meet = split_race_day_key(key)
+        yield key, race_date, meet
+
+
+class BatchReport:
+    """Collects each partition's metadata and check results, then builds the step's result."""
+
+    def __init__(self, context: AssetExecutionContext) -> None:
+        self._context = context
+        self._batched = len(context.partition_keys) > 1
+        self._metadata: dict[str, Any] = {}
+        self._checks: dict[str, list[AssetCheckResult]] = {}
+
+    def add(
+        self,
+        key: str,
+        metadata: Mapping[str, Any],
+        checks: Sequence[AssetCheckResult] = (),
+    ) -> None:
+        if self._batched:
+            self._context.add_asset_metadata(dict(metadata), partition_key=key)
+        else:
+            self._metadata = dict(metadata)
+        self._checks[key] = list(checks)
+
+    def result(self) -> MaterializeResult:
+        """The step's result: the one partition's metadata, or none (each partition has its
+        own); the checks of every partition."""
+        checks = merge_checks(self._checks) if any(self._checks.values()) else []
+        return MaterializeResult(metadata=self._metadata or None, check_results=checks)
+
+
+def merge_checks(by_key: Mapping[str, Sequence[AssetCheckResult]]) -> list[AssetCheckResult]:
+    """One result per check over a batch; a single partition's results pass through as is."""
+    if len(by_key) == 1:
+        return list(next(iter(by_key.values())))
+    merged: dict[str, list[tuple[str, AssetCheckResult]]] = {}
+    for key, results in by_key.items():
+        for result in results:
+            merged.setdefault(str(result.check_name), []).append((key, result))
+    out = []
+    for name, pairs in merged.items():
+        first = pairs[0][1]
+        failed = [key for key, result in pairs if not result.passed]
+        problems = [
+            f"{key}: {result.metadata['problems'].value}"
+            for key, result in pairs
+            if not result.passed and "problems" in result.metadata
+        ]
+        out.append(
+            AssetCheckResult(
+                check_name=name,
+                asset_key=first.asset_key,
+                passed=not failed,
+                severity=first.severity,
+                metadata={
+                    "partitions": len(pairs),
+                    "failed_partitions": ", ".join(failed[:50]) or "none",
+                    "problems": "; ".join(problems[:20]) or "none",
+                },
+            )
+        )
+    return out
