@@ -37,6 +37,10 @@ RAW_ASSET = "raw_race_day"
 COLLECTED_ASSET = "collected_race_day"
 ENRICHED_ASSET = "enriched_race_day"
 RACE_DAY_ASSETS: tuple[str, ...] = (RAW_ASSET, COLLECTED_ASSET, ENRICHED_ASSET)
+# Point-in-time form of a race day's entrants from the store's earlier results (not a stage of
+# collection: it reads only the store, so it is not in RACE_DAY_ASSETS).
+FORM_ASSET = "entrant_form"
+FEATURES_GROUP = "features"
 
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
 COLLECT_CARDS_ONLY_JOB = "collect_race_cards"
@@ -69,6 +73,9 @@ RACE_NUMBERS = "race_numbers"
 ENRICHED_ENTRY_COUNT = "enriched_entry_count"
 MISSING_DETAIL_COUNT = "missing_detail_count"
 PREVIEW = "preview"
+# entrant_form: entrants without any earlier start in the store, and the history rows read.
+FIRST_START_COUNT = "first_start_count"
+HISTORY_ROW_COUNT = "history_row_count"
 
 
 # --- run config ------------------------------------------------------------------------------
