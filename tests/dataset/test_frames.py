@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -28,20 +27,25 @@ def days() -> RaceDays:
     }
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def store(
-    request: pytest.FixtureRequest, days: RaceDays, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('frames') / 'races.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_database_url")
-    engine = get_engine(url)
+@pytest.fixture(scope="module")
+def sqlite_store(days: RaceDays, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('frames') / 'races.sqlite'}")
+    write_race_days(engine, days)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgresql_store(days: RaceDays, postgres_database_url: str) -> Iterator[Engine]:
+    engine = get_engine(postgres_database_url)
     write_race_days(engine, days)
     yield engine
     dispose_engines()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Engine:
+    return request.getfixturevalue(f"{request.param}_store")
 
 
 def test_entrants_have_the_documented_types(store: Engine) -> None:
@@ -92,12 +96,7 @@ def test_bad_dates_say_what_to_write(store: Engine) -> None:
 
 @pytest.mark.postgres
 def test_sqlite_and_postgresql_give_the_same_frame(
-    days: RaceDays, tmp_path: Path, request: pytest.FixtureRequest
+    sqlite_store: Engine, postgresql_store: Engine
 ) -> None:
-    url = request.getfixturevalue("postgres_database_url")
-    sqlite = get_engine(f"sqlite:///{tmp_path / 'races.sqlite'}")
-    write_race_days(sqlite, days)
-    a = entrants(*SPAN, engine=sqlite, form=True)
-    b = entrants(*SPAN, engine=get_engine(url), form=True)
-    dispose_engines()
-    pd.testing.assert_frame_equal(a, b)
+    a = entrants(*SPAN, engine=sqlite_store, form=True)
+    pd.testing.assert_frame_equal(a, entrants(*SPAN, engine=postgresql_store, form=True))

@@ -13,10 +13,10 @@ from kra_pipeline.store.race_days import replace_collected_race_day
 from kra_simulator.world import SimulatedWorld
 
 # Results exist for every day before TODAY; Jeju alone keeps the history small but long enough
-# (13 months) for the 365-day windows to cut off earlier starts.
+# (13 months) for the 365-day windows of late March 2025 to cut off the first weeks.
 TODAY = "20250601"
 MEET = 2
-FIRST_DAY, LAST_DAY, EXTRA_LAST_DAY = "20240215", "20250331", "20250415"
+FIRST_DAY, LAST_DAY, EXTRA_LAST_DAY = "20240301", "20250331", "20250410"
 MONTH = ("20250301", "20250331")
 
 RaceDays = dict[tuple[str, int], list[Race]]

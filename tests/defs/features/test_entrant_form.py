@@ -12,16 +12,16 @@ from kra_pipeline.defs.resources import RaceStoreResource
 from kra_pipeline.features.form import compute_form
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_pipeline.store.form import history_query, load_entrant_form, read_history
-from tests.features.history import LAST_DAY, MEET, copy_store
+from tests.features.history import MEET, RaceDays, copy_store
 
 DAY = "20250316"
 
 
 def test_a_race_day_partition_stores_the_point_in_time_form(
-    history_file: Path, tmp_path: Path
+    history_file: Path, race_days: RaceDays, tmp_path: Path
 ) -> None:
     url = copy_store(history_file, tmp_path / "races.sqlite")
-    race_date = max(d for d, m in _days(url) if d <= DAY and m == MEET)
+    race_date = max(d for d, m in race_days if d <= DAY and m == MEET)
     with instance_for_test() as instance:
         result = materialize(
             [entrant_form],
@@ -32,14 +32,9 @@ def test_a_race_day_partition_stores_the_point_in_time_form(
     assert result.success
     engine = get_engine(url)
     stored = load_entrant_form(engine, race_date, MEET)
-    history = read_history(engine, history_query(LAST_DAY))
+    history = read_history(engine, history_query(race_date))
     expected = compute_form(history, history[history["race_date"] == race_date])
     dispose_engines()
     pd.testing.assert_frame_equal(stored, expected, check_exact=False)
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
     assert metadata["entry_count"].value == len(expected) > 0
-
-
-def _days(url: str) -> set[tuple[str, int]]:
-    history = read_history(get_engine(url), history_query(LAST_DAY))
-    return set(zip(history["race_date"], history["meet"], strict=True))
