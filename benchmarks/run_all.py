@@ -103,6 +103,15 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "Peak RSS (VmHWM from /proc) of one race-day run in a fresh process; the shim's peak "
         "after its load is in the REST table above.",
     ),
+    Benchmark(
+        "form_history",
+        (),
+        "Point-in-time form over the whole history: a SQLite race store filled once from the "
+        "simulator (every race day of every meet from 2015, kept under .kra/bench/ for later "
+        "runs; about 9 min to build here), then in fresh processes (1) the history read and the "
+        "form of every entrant computed in one pass and (2) `export_entrants` to Parquet by year "
+        "and meet (results, registry snapshots and form). Targets: ≤ 60 s and ≤ 1 GiB each.",
+    ),
 )
 
 

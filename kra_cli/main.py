@@ -10,6 +10,7 @@ import click
 
 from kra_cli.backfill import backfill_command
 from kra_cli.diagnose import diagnose_command
+from kra_cli.export import export_command
 from kra_cli.stack import demo_command, up_command
 from kra_simulator.cli import simulator_command
 
@@ -19,5 +20,13 @@ def main() -> None:
     """Collect Korean horse-racing data from the KRA open API."""
 
 
-for command in (backfill_command, demo_command, diagnose_command, simulator_command, up_command):
+_COMMANDS = (
+    backfill_command,
+    demo_command,
+    diagnose_command,
+    export_command,
+    simulator_command,
+    up_command,
+)
+for command in _COMMANDS:
     main.add_command(command)

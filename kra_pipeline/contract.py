@@ -42,6 +42,10 @@ RACE_DAY_ASSETS: tuple[str, ...] = (RAW_ASSET, COLLECTED_ASSET, ENRICHED_ASSET)
 # API4_3 month answers, one partition per month (YYYYMM) x meet: the source of past race days.
 RAW_MONTH_ASSET = "raw_race_month"
 MONTH_FORMAT = "%Y%m"
+# Point-in-time form of a race day's entrants from the store's earlier results (not a stage of
+# collection: it reads only the store, so it is not in RACE_DAY_ASSETS).
+FORM_ASSET = "entrant_form"
+FEATURES_GROUP = "features"
 
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
 COLLECT_CARDS_ONLY_JOB = "collect_race_cards"
@@ -87,6 +91,9 @@ SOURCE_DAY_API = "API214_1"
 SOURCE_MONTH_API = "API4_3"
 RACE_DAY_COUNT = "race_day_count"
 RACE_DATES = "race_dates"
+# entrant_form: entrants without any earlier start in the store, and the history rows read.
+FIRST_START_COUNT = "first_start_count"
+HISTORY_ROW_COUNT = "history_row_count"
 
 
 # --- run config ------------------------------------------------------------------------------

@@ -1,15 +1,17 @@
-"""The Dagster code location `kra`: race-day assets, their checks, jobs, schedule and sensor."""
+"""The Dagster code location `kra`: race-day assets, their checks, the features computed from the
+store (entrant_form), jobs, schedule and sensor."""
 
 from dagster import Definitions, in_process_executor
 
 from kra_pipeline.defs.automation import evening_collection, recollect_unfinished_days
+from kra_pipeline.defs.features import feature_assets
 from kra_pipeline.defs.history.raw_month import raw_race_month
 from kra_pipeline.defs.jobs import collect_race_cards, collect_races
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 
 defs = Definitions(
-    assets=[*race_day_assets, raw_race_month],
+    assets=[*race_day_assets, raw_race_month, *feature_assets],
     jobs=[collect_races, collect_race_cards],
     schedules=[evening_collection],
     sensors=[recollect_unfinished_days],

@@ -10,6 +10,7 @@ _FIXTURE_MODULES = [
     "tests.fixtures.samples",
     "tests.fixtures.simulator",
     "tests.fixtures.postgres",
+    "tests.fixtures.form_history",
     "tests.fixtures.dagster_stack",
 ]
 pytest_plugins = [name for name in _FIXTURE_MODULES if importlib.util.find_spec(name) is not None]

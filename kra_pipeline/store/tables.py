@@ -12,15 +12,22 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Column,
     DateTime,
+    Float,
     ForeignKeyConstraint,
+    Integer,
     MetaData,
     String,
+    Table,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from kra_pipeline.features.columns import FORM_SCHEMA
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -316,3 +323,24 @@ class ReferenceLookupRow(Base):
     meet: Mapped[int]
     looked_up_at: Mapped[datetime]
     lookups: Mapped[int]
+
+
+_FORM_TYPES = {"int": Integer, "float": Float, "str": String(16)}
+
+# Point-in-time form of each entrant from the store's own results strictly before the race date
+# (kra_pipeline.features); replaced per race day. Columns: kra_pipeline.features.columns.
+entrant_form = Table(
+    "entrant_form",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("race_date", RACE_DATE, nullable=False),
+    Column("meet", Integer, nullable=False),
+    Column("race_no", Integer, nullable=False),
+    Column("gate_no", Integer, nullable=False),
+    Column("horse_no", String, nullable=False),
+    Column("jockey_no", String, nullable=True),
+    Column("trainer_no", String, nullable=True),
+    Column("is_scratched", Boolean, nullable=False),
+    *(Column(c.name, _FORM_TYPES[c.kind], nullable=True) for c in FORM_SCHEMA),
+    UniqueConstraint(*ENTRANT_KEY),
+)

@@ -1,0 +1,191 @@
+"""Typed pandas frames of the race store, read a calendar year at a time.
+
+Works the same on SQLite and PostgreSQL (plain SQLAlchemy selects). Form is computed from the
+store at read time with the same function as the `entrant_form` asset, so it is point in time
+whether or not that asset was materialized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pandas as pd
+from sqlalchemy import Engine, and_, select
+
+from kra_pipeline.contract import MEET_CODES, RACE_DATE_RE
+from kra_pipeline.dataset.schema import (
+    CARD,
+    ENRICHMENT,
+    RACE,
+    RACE_COLUMNS,
+    RESULT,
+    Column,
+    entrant_columns,
+)
+from kra_pipeline.features.form import ENTRANT_KEY, FORM_COLUMNS, compute_form
+from kra_pipeline.store.db import get_engine
+from kra_pipeline.store.form import history_query, read_history
+from kra_pipeline.store.tables import EnrichedEntrantRow, EntrantResultRow, EntrantRow, RaceRow
+
+CHUNK_ROWS = 50_000
+
+
+def races(
+    date_from: str,
+    date_to: str,
+    meets: Iterable[int] | None = None,
+    *,
+    engine: Engine | None = None,
+) -> pd.DataFrame:
+    """One row per stored race from `date_from` to `date_to` (YYYYMMDD, both included)."""
+    engine = engine or get_engine()
+    r = RaceRow
+    names = [name for name, *_ in RACE_COLUMNS]
+    query = (
+        select(*(getattr(r, name) for name in names))
+        .where(*_range(r, date_from, date_to, meets))
+        .order_by(r.race_date, r.meet, r.race_no)
+    )
+    return typed(_read(engine, query, names), RACE_COLUMNS)
+
+
+def entrants(
+    date_from: str,
+    date_to: str,
+    meets: Iterable[int] | None = None,
+    *,
+    results: bool = True,
+    enrichment: bool = False,
+    form: bool = False,
+    engine: Engine | None = None,
+) -> pd.DataFrame:
+    """One row per entrant (scratched included) with its race, and optionally its result, the
+    registry snapshots (`enrichment`) and point-in-time form; see `dataset.schema`."""
+    frames = list(
+        iter_entrants(
+            date_from,
+            date_to,
+            meets,
+            results=results,
+            enrichment=enrichment,
+            form=form,
+            engine=engine,
+        )
+    )
+    columns = entrant_columns(results, enrichment, form)
+    if not frames:
+        return typed(pd.DataFrame(columns=[name for name, *_ in columns]), columns)
+    return pd.concat(frames, ignore_index=True)
+
+
+def iter_entrants(
+    date_from: str,
+    date_to: str,
+    meets: Iterable[int] | None = None,
+    *,
+    results: bool = True,
+    enrichment: bool = False,
+    form: bool = False,
+    engine: Engine | None = None,
+) -> Iterator[pd.DataFrame]:
+    """`entrants`, one calendar year per frame (years without entrants are skipped)."""
+    _check_dates(date_from, date_to)
+    engine = engine or get_engine()
+    meets = sorted(meets) if meets is not None else None
+    columns = entrant_columns(results, enrichment, form)
+    computed = _form(engine, date_from, date_to, meets) if form else None
+    for start, end in _years(date_from, date_to):
+        query, names = _entrant_query(start, end, meets, results, enrichment)
+        frame = _read(engine, query, names)
+        if frame.empty:
+            continue
+        if computed is not None:
+            frame = frame.merge(computed, on=list(ENTRANT_KEY), how="left", validate="1:1")
+        yield typed(frame, columns)
+
+
+def typed(frame: pd.DataFrame, columns: Iterable[Column]) -> pd.DataFrame:
+    """The frame with the documented types: dates as dates, meet categorical, ids strings,
+    nullable integers and floats; columns in documented order."""
+    out = pd.DataFrame(index=frame.index)
+    for name, kind, *_ in columns:
+        values = frame[name]
+        if kind == "date":
+            text = values.astype("string")
+            out[name] = pd.to_datetime(text.str.replace("-", "", regex=False), format="%Y%m%d")
+            out[name] = out[name].astype("datetime64[ns]")
+        elif kind == "category":
+            numbers = pd.to_numeric(values.astype("string"))
+            out[name] = pd.Categorical(numbers, categories=list(MEET_CODES))
+        elif kind == "bool":
+            out[name] = values.astype(bool)
+        else:
+            if kind in ("Int64", "Float64"):
+                values = pd.to_numeric(values)
+            out[name] = values.astype(kind)
+    return out.reset_index(drop=True)
+
+
+def _entrant_query(
+    start: str, end: str, meets: list[int] | None, results: bool, enrichment: bool
+) -> tuple[object, list[str]]:
+    e, r, res, enr = EntrantRow, RaceRow, EntrantResultRow, EnrichedEntrantRow
+    picks = [(e, "race_date"), (e, "meet"), (e, "race_no"), *((r, n) for n, *_ in RACE)]
+    picks += [(e, n) for n, *_ in CARD]
+    if results:
+        picks += [(res, n) for n, *_ in RESULT]
+    if enrichment:
+        picks += [(enr, n) for n, *_ in ENRICHMENT]
+    query = select(*(getattr(table, name) for table, name in picks)).join(
+        r, and_(r.race_date == e.race_date, r.meet == e.meet, r.race_no == e.race_no)
+    )
+    for table, wanted in ((res, results), (enr, enrichment)):
+        if wanted:
+            query = query.outerjoin(
+                table, and_(*(getattr(table, k) == getattr(e, k) for k in ENTRANT_KEY))
+            )
+    query = query.where(*_range(e, start, end, meets)).order_by(
+        *(getattr(e, k) for k in ENTRANT_KEY)
+    )
+    return query, [name for _, name in picks]
+
+
+def _form(engine: Engine, date_from: str, date_to: str, meets: list[int] | None) -> pd.DataFrame:
+    """Form of the range's entrants in one pass over the history up to `date_to`."""
+    history = read_history(engine, history_query(date_to))
+    chosen = history["race_date"].between(date_from, date_to)
+    if meets is not None:
+        chosen &= history["meet"].isin(meets)
+    form = compute_form(history, history[chosen])
+    return form[[*ENTRANT_KEY, *FORM_COLUMNS]].astype({"race_date": object})
+
+
+def _read(engine: Engine, query: object, names: list[str]) -> pd.DataFrame:
+    with engine.connect() as connection:
+        chunks = list(pd.read_sql(query, connection, chunksize=CHUNK_ROWS, coerce_float=False))
+    if not chunks:
+        return pd.DataFrame(columns=names)
+    frame = pd.concat(chunks, ignore_index=True)
+    frame.columns = names
+    return frame
+
+
+def _range(table: object, date_from: str, date_to: str, meets: Iterable[int] | None) -> list:
+    _check_dates(date_from, date_to)
+    clauses = [table.race_date >= date_from, table.race_date <= date_to]
+    if meets is not None:
+        clauses.append(table.meet.in_(sorted(meets)))
+    return clauses
+
+
+def _check_dates(date_from: str, date_to: str) -> None:
+    for label, value in (("date_from", date_from), ("date_to", date_to)):
+        if not isinstance(value, str) or not RACE_DATE_RE.match(value):
+            raise ValueError(f"{label} must be YYYYMMDD, e.g. '20250523'; got {value!r}")
+    if date_from > date_to:
+        raise ValueError(f"date_from {date_from} is after date_to {date_to}: swap them")
+
+
+def _years(date_from: str, date_to: str) -> Iterator[tuple[str, str]]:
+    for year in range(int(date_from[:4]), int(date_to[:4]) + 1):
+        yield max(date_from, f"{year}0101"), min(date_to, f"{year}1231")

@@ -1,0 +1,56 @@
+"""`entrant_form`: point-in-time form of a race day's entrants, from the store's earlier results.
+
+Reads only the race store (no KRA call), so it needs no pool; a re-run gives the same rows as
+long as the days before it are unchanged, whatever was collected after it.
+"""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from kra_pipeline import contract as c
+from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.race_days.collected import collected_race_day
+from kra_pipeline.defs.resources import RaceStoreResource
+from kra_pipeline.features.form import compute_form
+from kra_pipeline.store import form as stored_form
+
+_PREVIEW_COLUMNS = [
+    "race_no",
+    "gate_no",
+    "horse_no",
+    "is_scratched",
+    "horse_starts",
+    "horse_win_rate",
+    "horse_days_since_last_start",
+    "jockey_win_rate_365d",
+    "field_size",
+]
+
+
+@asset(
+    name=c.FORM_ASSET,
+    partitions_def=race_day_partitions,
+    deps=[collected_race_day],
+    group_name=c.FEATURES_GROUP,
+    kinds={"python", "pandas"},
+    description=(
+        "Point-in-time form of each entrant (horse, jockey, trainer, pair, field) from the "
+        "store's results strictly before the race date; never the registries' counters."
+    ),
+)
+def entrant_form(
+    context: AssetExecutionContext, race_store: RaceStoreResource
+) -> MaterializeResult:
+    race_date, meet = split_race_day_key(context.partition_key)
+    with race_store.writable() as engine:
+        history, day = stored_form.history_for_day(engine, race_date, meet)
+        form = compute_form(history, day)
+        stored_form.replace_entrant_form(engine, race_date, meet, form)
+    preview = form[_PREVIEW_COLUMNS].head(20)
+    return MaterializeResult(
+        metadata={
+            c.ENTRY_COUNT: len(form),
+            c.FIRST_START_COUNT: int(form["horse_starts"].isna().sum()),
+            c.HISTORY_ROW_COUNT: len(history),
+            c.PREVIEW: MetadataValue.md(preview.to_markdown(index=False) if len(form) else "-"),
+        }
+    )
