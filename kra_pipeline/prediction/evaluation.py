@@ -7,6 +7,7 @@ ever predicted by a model trained on earlier days.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -53,6 +54,23 @@ def _score(probabilities: np.ndarray, race: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def _uniform(race: pd.DataFrame) -> dict[str, float]:
+    """What picking at random scores on average: a uniform ranking has only ties, so its
+    expected hits are used instead of whichever tie order the rows happen to have."""
+    n = len(race)
+    won = (race["finish_position"] == 1).to_numpy(dtype=bool, na_value=False)
+    placed = int((race["finish_position"] <= 3).fillna(False).sum())
+    picks = min(3, n)
+    return {
+        "top1": 1 / n,
+        "winner_in_top3": picks / n,
+        "exact_top3": 1 / math.comb(n, picks) if placed == picks else 0.0,
+        "top3_overlap": picks * placed / n / 3,
+        "log_loss": math.log(n),
+        "brier": float(np.mean((1 / n - won) ** 2)),
+    }
+
+
 def race_scores(predicted: pd.DataFrame) -> pd.DataFrame:
     """One row per race and predictor: the metrics of that race (races without a winner and
     the market where a runner has no odds are left out)."""
@@ -63,13 +81,13 @@ def race_scores(predicted: pd.DataFrame) -> pd.DataFrame:
         race = race.reset_index(drop=True)
         candidates = {
             "model": race["win_probability"].to_numpy(dtype=float),
-            "uniform": np.full(len(race), 1.0 / len(race)),
             "market": _market(race),
         }
+        keys = dict(zip(RACE_KEY, key, strict=True))
         for predictor, probabilities in candidates.items():
             if probabilities is not None:
-                rows.append(dict(zip(RACE_KEY, key, strict=True), predictor=predictor,
-                                 **_score(probabilities, race)))  # fmt: skip
+                rows.append({**keys, "predictor": predictor, **_score(probabilities, race)})
+        rows.append({**keys, "predictor": "uniform", **_uniform(race)})
     return pd.DataFrame(rows, columns=[*RACE_KEY, "predictor", *METRICS])
 
 
@@ -111,7 +129,7 @@ def _fold(frame: pd.DataFrame, start: pd.Timestamp) -> Iterator[tuple[Fold, pd.D
     if week.empty:
         return
     try:
-        model = train(frame[frame["race_date"] < start])
+        model = train(frame[frame["race_date"] < start], fingerprint=False)
     except NotEnoughHistory:
         return
     predicted = predict(model, week)

@@ -16,6 +16,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from kra_pipeline.prediction.features import FEATURES, RACE_KEY, feature_matrix, runners, winners
 
@@ -47,21 +48,21 @@ class RaceModel:
 def _finished(frame: pd.DataFrame) -> pd.DataFrame:
     """Runners of races with a winner in the store."""
     starters = runners(frame)
-    has_winner = starters.groupby(RACE_KEY, observed=True)["finish_position"].transform(
-        lambda positions: (positions == 1).any()
-    )
-    return starters[has_winner.astype(bool)].reset_index(drop=True)
+    won = starters["finish_position"].eq(1).fillna(False).astype(bool)
+    has_winner = won.groupby([starters[k] for k in RACE_KEY], observed=True).transform("any")
+    return starters[has_winner.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
 def data_hash(frame: pd.DataFrame) -> str:
     """A digest of the training rows (keys, features, outcome): same data, same hash."""
     columns = [*RACE_KEY, "gate_no", *FEATURES, "finish_position"]
-    hashed = pd.util.hash_pandas_object(frame[columns].astype(str), index=False)
+    hashed = pd.util.hash_pandas_object(frame[columns], index=False)
     return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
 
 
-def train(frame: pd.DataFrame) -> RaceModel:
-    """Fit on every finished race of `frame` (the caller chooses the window before a cut-off)."""
+def train(frame: pd.DataFrame, *, fingerprint: bool = True) -> RaceModel:
+    """Fit on every finished race of `frame` (the caller chooses the window before a cut-off);
+    `fingerprint=False` skips the data hash (walk-forward folds are never saved)."""
     rows = _finished(frame)
     races = rows.groupby(RACE_KEY, observed=True).ngroups
     if races < MIN_TRAINING_RACES:
@@ -74,7 +75,9 @@ def train(frame: pd.DataFrame) -> RaceModel:
         StandardScaler(),
         LogisticRegression(class_weight="balanced", max_iter=2000),
     )
-    pipeline.fit(feature_matrix(rows), winners(rows))
+    # One BLAS thread: on a small machine shared with Dagster, more threads only fight.
+    with threadpool_limits(limits=1):
+        pipeline.fit(feature_matrix(rows), winners(rows))
     dates = rows["race_date"].dt.strftime("%Y%m%d")
     return RaceModel(
         pipeline=pipeline,
@@ -83,7 +86,7 @@ def train(frame: pd.DataFrame) -> RaceModel:
         trained_until=dates.max(),
         training_races=races,
         training_rows=len(rows),
-        data_hash=data_hash(rows),
+        data_hash=data_hash(rows) if fingerprint else "",
     )
 
 
