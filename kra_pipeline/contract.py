@@ -46,6 +46,9 @@ MONTH_FORMAT = "%Y%m"
 # collection: it reads only the store, so it is not in RACE_DAY_ASSETS).
 FORM_ASSET = "entrant_form"
 FEATURES_GROUP = "features"
+MODEL_ASSET = "race_model"
+PREDICTIONS_ASSET = "race_predictions"
+PREDICTION_GROUP = "prediction"
 
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
 COLLECT_CARDS_ONLY_JOB = "collect_race_cards"

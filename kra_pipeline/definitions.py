@@ -7,11 +7,12 @@ from kra_pipeline.defs.automation import evening_collection, recollect_unfinishe
 from kra_pipeline.defs.features import feature_assets
 from kra_pipeline.defs.history.raw_month import raw_race_month
 from kra_pipeline.defs.jobs import collect_race_cards, collect_races
+from kra_pipeline.defs.prediction import prediction_assets
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 
 defs = Definitions(
-    assets=[*race_day_assets, raw_race_month, *feature_assets],
+    assets=[*race_day_assets, raw_race_month, *feature_assets, *prediction_assets],
     jobs=[collect_races, collect_race_cards],
     schedules=[evening_collection],
     sensors=[recollect_unfinished_days],

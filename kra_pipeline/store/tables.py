@@ -344,3 +344,22 @@ entrant_form = Table(
     *(Column(c.name, _FORM_TYPES[c.kind], nullable=True) for c in FORM_SCHEMA),
     UniqueConstraint(*ENTRANT_KEY),
 )
+
+
+# Win probabilities of a race day's runners as the model predicted them, with the model version
+# and the time: kept once the day has results, so what was predicted before a race stays known.
+race_predictions = Table(
+    "race_predictions",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("race_date", RACE_DATE, nullable=False),
+    Column("meet", Integer, nullable=False),
+    Column("race_no", Integer, nullable=False),
+    Column("gate_no", Integer, nullable=False),
+    Column("horse_no", String, nullable=False),
+    Column("win_probability", Float, nullable=False),
+    Column("predicted_rank", Integer, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("predicted_at", DateTime, nullable=False),
+    UniqueConstraint("race_date", "meet", "race_no", "gate_no"),
+)

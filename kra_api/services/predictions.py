@@ -1,0 +1,100 @@
+"""Predictions for the REST shim: stored ones first, else computed now from the newest model.
+
+Computed predictions are never stored here (the `race_predictions` asset does that) and never
+made by a model whose training window includes the day asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+
+from kra_pipeline.prediction.artefact import ModelCard, latest_card, load
+
+
+class NoModel(LookupError):
+    """No race model was trained yet."""
+
+
+class ModelSawTheDay(ValueError):
+    """The newest model was trained on the day asked for: its predictions would be hindsight."""
+
+
+class NoCard(LookupError):
+    """The race store has no card of that day."""
+
+
+def model_info() -> dict[str, Any]:
+    card = _card()
+    info = asdict(card)
+    info.pop("path")  # a server path is the operator's business, not the caller's
+    return info
+
+
+def _card() -> ModelCard:
+    card = latest_card()
+    if card is None:
+        raise NoModel(
+            "no race model yet: materialize race_model (Dagster UI, or "
+            "`dagster asset materialize -m kra_pipeline.definitions --select race_model`)"
+        )
+    return card
+
+
+def predictions_for_day(race_date: str, meet: int, race_no: int | None) -> dict[str, Any]:
+    """The day's races with each runner's win probability and rank, and the top three."""
+    from kra_pipeline.dataset import entrants
+    from kra_pipeline.prediction.model import predict
+    from kra_pipeline.store.db import get_engine
+    from kra_pipeline.store.predictions import load_predictions
+
+    engine = get_engine()
+    frame = load_predictions(engine, race_date, meet)
+    source = "stored"
+    if frame.empty:
+        card = _card()
+        if card.trained_until >= race_date:
+            raise ModelSawTheDay(
+                f"the newest race model ({card.version}) was trained on race days up to "
+                f"{card.trained_until}, which include {race_date}; train one with an earlier "
+                "cut-off to predict this day"
+            )
+        day = entrants(race_date, race_date, [meet], results=False, form=True, engine=engine)
+        if day.empty:
+            raise NoCard(
+                f"no race card of {race_date} meet {meet} in the race store: collect it first "
+                "(POST /api/v2/collection/)"
+            )
+        frame = predict(load(card), day).assign(model_version=card.version, predicted_at=None)
+        source = "computed"
+    if race_no is not None:
+        frame = frame[frame["race_no"] == race_no]
+    return {"date": race_date, "meet": meet, "source": source, "races": _races(frame)}
+
+
+def _races(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    races = []
+    for number, race in frame.sort_values(["race_no", "predicted_rank"]).groupby("race_no"):
+        runners = [
+            {
+                "gate_no": int(row.gate_no),
+                "horse_no": str(row.horse_no),
+                "win_probability": round(float(row.win_probability), 6),
+                "rank": int(row.predicted_rank),
+            }
+            for row in race.itertuples()
+        ]
+        first = race.iloc[0]
+        at = first["predicted_at"]
+        races.append(
+            {
+                "race_no": int(number),
+                "model_version": str(first["model_version"]),
+                "predicted_at": None if pd.isna(at) else str(at),
+                "top3": [runner["gate_no"] for runner in runners[:3]],
+                "entrants": runners,
+            }
+        )
+    return races

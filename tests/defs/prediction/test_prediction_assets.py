@@ -1,0 +1,77 @@
+"""race_model trains before its cut-off and saves a versioned artefact; race_predictions
+predicts a later day, keeps what it predicted once results exist, and refuses hindsight."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, instance_for_test, materialize
+
+from kra_pipeline.defs.prediction import race_model, race_predictions
+from kra_pipeline.defs.resources import RaceStoreResource
+from kra_pipeline.prediction.artefact import latest_card
+from kra_pipeline.store.db import dispose_engines, get_engine
+from kra_pipeline.store.predictions import load_predictions
+from tests.features.history import MEET, copy_store
+
+CUTOFF = "20250301"
+
+
+@pytest.fixture
+def store(history_file: Path, tmp_path: Path) -> str:
+    url = copy_store(history_file, tmp_path / "races.sqlite")
+    yield url
+    dispose_engines()
+
+
+def _predict(instance: DagsterInstance, url: str, day: str):
+    return materialize(
+        [race_predictions],
+        partition_key=f"{day}|{MEET}",
+        instance=instance,
+        resources={"race_store": RaceStoreResource(database_url=url)},
+        raise_on_error=False,
+    )
+
+
+def _metadata(result) -> dict:
+    event = result.get_asset_materialization_events()[0]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def test_train_then_predict_a_later_day_and_keep_it(store: str) -> None:
+    resources = {"race_store": RaceStoreResource(database_url=store)}
+    config = {"ops": {"race_model": {"config": {"cutoff": CUTOFF, "evaluation_weeks": 2}}}}
+    with instance_for_test() as instance:
+        trained = materialize(
+            [race_model], instance=instance, resources=resources, run_config=config
+        )
+        assert trained.success
+        card = latest_card()
+        assert card is not None and card.trained_until < CUTOFF
+        assert Path(card.path, "model.joblib").exists()
+        metadata = _metadata(trained)
+        assert metadata["version"] == card.version and metadata["data_hash"] == card.data_hash
+        assert "uniform" in metadata["evaluation"] and "market" in metadata["evaluation"]
+
+        days = sorted({d for d, in get_engine(store).connect().exec_driver_sql(
+            "select distinct race_date from races where race_date >= ? order by race_date",
+            (CUTOFF,),
+        )})  # fmt: skip
+        day = days[0]
+        first = _predict(instance, store, day)
+        assert first.success
+        stored = load_predictions(get_engine(store), day, MEET)
+        assert len(stored) and set(stored["model_version"]) == {card.version}
+        sums = stored.groupby("race_no")["win_probability"].sum()
+        assert sums.to_numpy() == pytest.approx(1.0)
+
+        again = _predict(instance, store, day)  # the day has results now: nothing is redone
+        assert _metadata(again)["kept"] is True
+        assert load_predictions(get_engine(store), day, MEET).equals(stored)
+
+        hindsight = _predict(instance, store, card.trained_until)
+        assert not hindsight.success
+        failure = next(e for e in hindsight.all_events if e.event_type_value == "STEP_FAILURE")
+        assert "would know the results" in failure.step_failure_data.error.message

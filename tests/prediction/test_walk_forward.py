@@ -1,0 +1,68 @@
+"""Walk-forward on a simulated history: every week is predicted by a model that never saw it,
+and the model learns what the simulator's horses' skill puts into ratings and form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kra_pipeline.dataset import entrants
+from kra_pipeline.prediction.evaluation import race_scores, summary, walk_forward
+from kra_pipeline.store.db import dispose_engines, get_engine
+from tests.features.history import FIRST_DAY, LAST_DAY, MEET
+
+CUTOFF = pd.Timestamp("2025-03-30")
+WEEKS = 3
+
+
+@pytest.fixture(scope="module")
+def history(history_file: Path) -> pd.DataFrame:
+    frame = entrants(
+        FIRST_DAY, LAST_DAY, [MEET], form=True, engine=get_engine(f"sqlite:///{history_file}")
+    )
+    dispose_engines()
+    return frame
+
+
+@pytest.fixture(scope="module")
+def walked(history: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    return walk_forward(history, CUTOFF, WEEKS)
+
+
+def test_each_week_is_predicted_by_a_model_trained_before_it(walked) -> None:
+    predicted, folds = walked
+    assert len(folds) == WEEKS
+    for fold in folds:
+        assert pd.Timestamp(fold.trained_until) < fold.week_start
+        week = predicted[predicted["week_start"] == fold.week_start]
+        assert (week["race_date"] >= fold.week_start).all()
+        assert (week["race_date"] < fold.week_start + pd.Timedelta(days=7)).all()
+        sums = week.groupby(["race_date", "race_no"])["win_probability"].sum()
+        assert sums.to_numpy() == pytest.approx(1.0)
+
+
+def test_results_of_a_week_never_change_its_own_predictions(history, walked) -> None:
+    predicted, folds = walked
+    first = folds[0].week_start
+    scrambled = history.copy()
+    later = scrambled["race_date"] >= first
+    scrambled.loc[later, "finish_position"] = (
+        scrambled.loc[later, "finish_position"].iloc[::-1].to_numpy()
+    )
+    again, _ = walk_forward(scrambled, CUTOFF, WEEKS)
+    week = predicted["week_start"] == first
+    pd.testing.assert_series_equal(
+        predicted.loc[week, "win_probability"].reset_index(drop=True),
+        again.loc[again["week_start"] == first, "win_probability"].reset_index(drop=True),
+    )
+
+
+def test_the_model_beats_picking_at_random(walked) -> None:
+    predicted, _ = walked
+    table = summary(race_scores(predicted)).set_index(["meet", "predictor"])
+    model, uniform = table.loc[("all", "model")], table.loc[("all", "uniform")]
+    assert model["races"] == uniform["races"] > 20
+    assert model["log_loss"] < uniform["log_loss"]
+    assert model["top1"] > uniform["top1"]
