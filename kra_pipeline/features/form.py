@@ -74,15 +74,15 @@ def compute_form(history: pd.DataFrame, targets: pd.DataFrame | None = None) -> 
     known = out["horse_starts"].notna()
     out = out.join(_last_starts(starts, tgt))
     for label, keys in (("band", ("horse_no", "band")), ("meet", ("horse_no", "meet"))):
-        counts = _entity_form(starts, tgt, keys, "x", ("win",), (None,))
+        # A horse with starts, none of them at this band or meet: 0, not null.
+        counts = _entity_form(starts, tgt, keys, "at", ("win",), (None,))
         present = tgt[keys[1]].notna() & known
         for name in ("starts", "wins"):
-            column = counts[f"x_{name}"]
+            column = counts[f"at_{name}"]
             out[f"horse_{name}_at_{label}"] = column.where(~present, column.fillna(0))
     out["horse_body_weight_change_since_last"] = tgt["body_weight"] - out["horse_last_body_weight"]
     for prefix, keys in (*_PEOPLE, _PAIR):
-        spans = WINDOWS_DAYS
-        out = out.join(_entity_form(starts, tgt, keys, prefix, ("win", "top3"), spans))
+        out = out.join(_entity_form(starts, tgt, keys, prefix, ("win", "top3"), WINDOWS_DAYS))
     out = out.join(_field(tgt))
     return typed_form(out[list(OUTPUT_COLUMNS)])
 
