@@ -16,7 +16,7 @@ from kra_api.logging_setup import configure_logging, get_logger
 from kra_api.metrics import Metrics
 from kra_api.routers import collection, health, jobs, races
 from kra_api.services.launcher import CollectionLauncher
-from kra_api.settings import ApiSettings
+from kra_api.settings import ApiSettings, ConfigurationError
 
 log = get_logger("kra_api")
 
@@ -54,7 +54,13 @@ def create_app(
     settings = settings or ApiSettings()
     if configure_logs:
         configure_logging(settings.log_level)
-    keys = settings.api_keys  # raises ConfigurationError in production without keys
+    entries = settings.api_key_entries  # raises ConfigurationError for unsafe keys
+    if not entries:
+        raise ConfigurationError(
+            f"VALID_API_KEYS is not set and ENVIRONMENT={settings.environment}: set "
+            'VALID_API_KEYS to a JSON array (["key1","key2"]) or a comma-separated list of '
+            "API keys; only ENVIRONMENT=development accepts the public development key"
+        )
     if settings.uses_dev_key:
         log.warning(
             "dev_api_key_enabled",
@@ -69,7 +75,7 @@ def create_app(
         lifespan=_warmed_up,
     )
     app.state.settings = settings
-    app.state.key_ring = KeyRing(keys)
+    app.state.key_ring = KeyRing(entries)
     app.state.gateway = gateway
     app.state.launcher = CollectionLauncher(gateway)
     app.state.metrics = Metrics(gateway) if settings.metrics_enabled else None
