@@ -14,7 +14,7 @@ from kra_api.auth import KeyRing
 from kra_api.gateway import DagsterGateway
 from kra_api.logging_setup import configure_logging, get_logger
 from kra_api.metrics import Metrics
-from kra_api.routers import collection, health, jobs, races
+from kra_api.routers import collection, health, jobs, races, usage
 from kra_api.services.launcher import CollectionLauncher
 from kra_api.settings import ApiSettings, ConfigurationError
 
@@ -80,6 +80,6 @@ def create_app(
     app.state.launcher = CollectionLauncher(gateway)
     app.state.metrics = Metrics(gateway) if settings.metrics_enabled else None
     middleware.install(app)
-    for module in (health, collection, jobs, races):
+    for module in (health, collection, jobs, races, usage):
         app.include_router(module.router)
     return app

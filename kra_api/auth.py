@@ -120,6 +120,11 @@ def current_identity(request: Request) -> Identity:
     return identity
 
 
+def require_key(request: Request, _key: str | None = Security(_header)) -> Identity:
+    """A dependency for routes any valid key may call, whatever its scopes."""
+    return current_identity(request)
+
+
 def require_scope(scope: str) -> Callable[..., Caller]:
     """A dependency: the caller, or 403 naming `scope` when their key lacks it."""
 

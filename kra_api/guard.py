@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 from fastapi import HTTPException
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kra_api.auth import API_KEY_HEADER, AuthError, Identity, KeyRing, authenticate
+from kra_api.logging_setup import get_logger
+from kra_api.settings import ApiSettings
+from kra_pipeline.store.api_access import Refusal, admit, record_usage
+from kra_pipeline.store.db import get_engine
 
 GUARDED_PREFIX = "/api/v2"
+
+log = get_logger("kra_api.guard")
 
 
 def _too_large_detail(limit: int) -> str:
@@ -63,16 +70,33 @@ class Guard:
         state = scope.setdefault("state", {})
         state["identity"] = identity
         state["caller"] = identity.fingerprint
-        await self._admitted(scope, receive, send, identity, headers)
+        settings: ApiSettings = scope["app"].state.settings
+        refusal = await anyio.to_thread.run_sync(_admit, identity, settings)
+        if refusal is not None:
+            await limited(refusal)(scope, receive, send)
+            status = 429
+        else:
+            status = await self._admitted(scope, receive, send, identity, headers)
+        await anyio.to_thread.run_sync(_account, scope, identity, status)
 
     async def _admitted(
         self, scope: Scope, receive: Receive, send: Send, identity: Identity, headers: Headers
-    ) -> None:
+    ) -> int:
+        """Serve the request; returns the status it was answered with."""
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await too_large(self.max_body_bytes)(scope, receive, send)
-            return
-        await self.app(scope, self._bounded(receive), send)
+            return 413
+        status = 500
+
+        async def noting_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, self._bounded(receive), noting_send)
+        return status
 
     def _bounded(self, receive: Receive) -> Receive:
         """`receive` that stops a streamed (chunked) body once it passes the limit."""
@@ -88,3 +112,41 @@ class Guard:
             return message
 
         return bounded
+
+
+def limited(refusal: Refusal) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"Too many requests: {refusal.reason}", "retry_after": refusal.retry_after},
+        status_code=429,
+        headers={"Retry-After": str(refusal.retry_after)},
+    )
+
+
+def _admit(identity: Identity, settings: ApiSettings) -> Refusal | None:
+    """The key's limits (its own, else the defaults); admits when the store is down."""
+    limit = identity.rate_limit or settings.rate_limit
+    daily = identity.daily_limit or settings.daily_limit or None
+    if not limit and not daily:
+        return None
+    try:
+        return admit(get_engine(), identity.fingerprint, limit, settings.rate_window_seconds, daily)
+    except Exception as error:  # availability first: a broken store must not lock everyone out
+        log.warning("rate_limit_unavailable", error=str(error).strip().splitlines()[0][:300])
+        return None
+
+
+def action_of(scope: Scope) -> str:
+    """The route's name (e.g. collect_async, cancel_job): few values, never caller input."""
+    route = scope.get("route")
+    return getattr(route, "name", None) or "unmatched"
+
+
+def _account(scope: Scope, identity: Identity, status: int) -> None:
+    action = action_of(scope)
+    metrics = getattr(scope["app"].state, "metrics", None)
+    if metrics is not None:
+        metrics.count_call(identity.label, action, status)
+    try:
+        record_usage(get_engine(), identity.fingerprint, identity.label, action, status)
+    except Exception as error:
+        log.warning("usage_unrecorded", error=str(error).strip().splitlines()[0][:300])
