@@ -44,6 +44,18 @@ async def _warmed_up(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+def _issued_keys() -> int:
+    """Active keys issued with `kra keys add` (0 when the race store cannot be read)."""
+    from kra_pipeline.store.api_keys import active_keys
+    from kra_pipeline.store.db import get_engine
+
+    try:
+        return active_keys(get_engine())
+    except Exception as error:
+        log.warning("key_store_unreadable", error=str(error).strip().splitlines()[0][:300])
+        return 0
+
+
 def create_app(
     settings: ApiSettings | None = None,
     gateway: DagsterGateway | None = None,
@@ -55,11 +67,12 @@ def create_app(
     if configure_logs:
         configure_logging(settings.log_level)
     entries = settings.api_key_entries  # raises ConfigurationError for unsafe keys
-    if not entries:
+    if not entries and not _issued_keys():
         raise ConfigurationError(
             f"VALID_API_KEYS is not set and ENVIRONMENT={settings.environment}: set "
             'VALID_API_KEYS to a JSON array (["key1","key2"]) or a comma-separated list of '
-            "API keys; only ENVIRONMENT=development accepts the public development key"
+            "API keys, or issue keys with `kra keys add`; only ENVIRONMENT=development "
+            "accepts the public development key"
         )
     if settings.uses_dev_key:
         log.warning(

@@ -80,11 +80,18 @@ class InsufficientScope(Exception):
         self.scope = scope
 
 
-class KeyRing:
-    """The keys from VALID_API_KEYS, compared in constant time so timing leaks no prefix."""
+class KeyStoreUnavailable(Exception):
+    """The race store holding `kra keys` keys cannot be read (answered 503)."""
 
-    def __init__(self, entries: list[KeyEntry]) -> None:
+
+class KeyRing:
+    """The keys from VALID_API_KEYS, compared in constant time so timing leaks no prefix,
+    then the keys issued with `kra keys add`, looked up by hash on every request so that a
+    revocation holds at once."""
+
+    def __init__(self, entries: list[KeyEntry], stored: bool = True) -> None:
         self._entries = [(entry.key.encode(), Identity.of(entry)) for entry in entries]
+        self._stored = stored
 
     def identify(self, candidate: str) -> Identity | None:
         given = candidate.encode()
@@ -92,10 +99,31 @@ class KeyRing:
         for key, identity in self._entries:
             if hmac.compare_digest(given, key):
                 found = identity
+        if found is None and self._stored:
+            found = _stored_identity(candidate)
         return found
 
     def matches(self, candidate: str) -> bool:
         return self.identify(candidate) is not None
+
+
+def _stored_identity(candidate: str) -> Identity | None:
+    from kra_pipeline.store.api_keys import find_key
+    from kra_pipeline.store.db import get_engine
+
+    try:
+        stored = find_key(get_engine(), candidate)
+    except Exception as error:
+        raise KeyStoreUnavailable(str(error).strip().splitlines()[0][:300]) from error
+    if stored is None:
+        return None
+    return Identity(
+        stored.fingerprint,
+        stored.name,
+        frozenset(stored.scopes),
+        stored.rate_limit,
+        stored.daily_limit,
+    )
 
 
 def authenticate(ring: KeyRing, given: str | None) -> Identity:

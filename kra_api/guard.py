@@ -15,7 +15,14 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kra_api.auth import API_KEY_HEADER, AuthError, Identity, KeyRing, authenticate
+from kra_api.auth import (
+    API_KEY_HEADER,
+    AuthError,
+    Identity,
+    KeyRing,
+    KeyStoreUnavailable,
+    authenticate,
+)
 from kra_api.logging_setup import get_logger
 from kra_api.settings import ApiSettings
 from kra_pipeline.store.api_access import Refusal, admit, record_usage
@@ -63,9 +70,15 @@ class Guard:
         headers = Headers(scope=scope)
         ring: KeyRing = scope["app"].state.key_ring
         try:
-            identity = authenticate(ring, headers.get(API_KEY_HEADER))
+            identity = await anyio.to_thread.run_sync(
+                authenticate, ring, headers.get(API_KEY_HEADER)
+            )
         except AuthError as error:
             await unauthorised(error)(scope, receive, send)
+            return
+        except KeyStoreUnavailable as error:
+            detail = f"Cannot check the key: the race store holding API keys fails ({error})"
+            await JSONResponse({"detail": detail}, 503, {"Retry-After": "5"})(scope, receive, send)
             return
         state = scope.setdefault("state", {})
         state["identity"] = identity

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from kra_cli.diagnose import diagnose_command
+from kra_cli.keys import keys_command
 from kra_cli.stack import demo_command, up_command
 from kra_simulator.cli import simulator_command
 
@@ -18,5 +19,5 @@ def main() -> None:
     """Collect Korean horse-racing data from the KRA open API."""
 
 
-for command in (demo_command, diagnose_command, simulator_command, up_command):
+for command in (demo_command, diagnose_command, keys_command, simulator_command, up_command):
     main.add_command(command)

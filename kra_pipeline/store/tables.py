@@ -336,3 +336,18 @@ class ApiUsageRow(Base):
     status: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str] = mapped_column(String(128))
     calls: Mapped[int]
+
+
+class ApiKeyRow(Base):
+    """A REST API key issued with `kra keys add`: only its SHA-256 is kept, never the key."""
+
+    __tablename__ = "api_keys"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    scopes: Mapped[list[str]]
+    rate_limit: Mapped[int | None]
+    daily_limit: Mapped[int | None]
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -1,4 +1,4 @@
-"""REST API accounting: the per-key request log (rate limit), daily counts and usage.
+"""REST API keys (hashed) and accounting: per-key request log, daily counts and usage.
 
 Revision ID: 0007
 Revises: 0003
@@ -16,6 +16,19 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "api_keys",
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("fingerprint", sa.String(length=32), nullable=False),
+        sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column("rate_limit", sa.Integer(), nullable=True),
+        sa.Column("daily_limit", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_api_keys")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
+    )
     op.create_table(
         "api_requests",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -43,6 +56,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("api_keys")
     op.drop_table("api_usage")
     op.drop_table("api_daily_counts")
     op.drop_index("ix_api_requests_key_at", table_name="api_requests")
