@@ -118,3 +118,9 @@ def test_cors_is_off_unless_configured(make_client: Callable[..., TestClient]) -
         on.options("/api/v2/jobs/", headers=preflight).headers["access-control-allow-origin"]
         == "https://dash.example"
     )
+
+
+def test_a_key_sent_with_spaces_around_it_is_refused_with_a_hint(client: TestClient) -> None:
+    answer = client.get("/api/v2/jobs/", headers={"X-API-Key": f"{KEY_A}\t"})
+    assert answer.status_code == 401
+    assert "spaces around it" in answer.json()["hint"]
