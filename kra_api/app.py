@@ -14,9 +14,9 @@ from kra_api.auth import KeyRing
 from kra_api.gateway import DagsterGateway
 from kra_api.logging_setup import configure_logging, get_logger
 from kra_api.metrics import Metrics
-from kra_api.routers import collection, entrants, health, jobs, predict, races
+from kra_api.routers import collection, entrants, health, jobs, predict, races, usage
 from kra_api.services.launcher import CollectionLauncher
-from kra_api.settings import ApiSettings
+from kra_api.settings import ApiSettings, ConfigurationError
 
 log = get_logger("kra_api")
 
@@ -44,6 +44,18 @@ async def _warmed_up(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+def _issued_keys() -> int:
+    """Active keys issued with `kra keys add` (0 when the race store cannot be read)."""
+    from kra_pipeline.store.api_keys import active_keys
+    from kra_pipeline.store.db import get_engine
+
+    try:
+        return active_keys(get_engine())
+    except Exception as error:
+        log.warning("key_store_unreadable", error=str(error).strip().splitlines()[0][:300])
+        return 0
+
+
 def create_app(
     settings: ApiSettings | None = None,
     gateway: DagsterGateway | None = None,
@@ -54,7 +66,14 @@ def create_app(
     settings = settings or ApiSettings()
     if configure_logs:
         configure_logging(settings.log_level)
-    keys = settings.api_keys  # raises ConfigurationError in production without keys
+    entries = settings.api_key_entries  # raises ConfigurationError for unsafe keys
+    if not entries and not _issued_keys():
+        raise ConfigurationError(
+            f"VALID_API_KEYS is not set and ENVIRONMENT={settings.environment}: set "
+            'VALID_API_KEYS to a JSON array (["key1","key2"]) or a comma-separated list of '
+            "API keys, or issue keys with `kra keys add`; only ENVIRONMENT=development "
+            "accepts the public development key"
+        )
     if settings.uses_dev_key:
         log.warning(
             "dev_api_key_enabled",
@@ -71,11 +90,11 @@ def create_app(
         lifespan=_warmed_up,
     )
     app.state.settings = settings
-    app.state.key_ring = KeyRing(keys)
+    app.state.key_ring = KeyRing(entries)
     app.state.gateway = gateway
     app.state.launcher = CollectionLauncher(gateway)
     app.state.metrics = Metrics(gateway) if settings.metrics_enabled else None
     middleware.install(app)
-    for module in (health, collection, jobs, races, entrants, predict):
+    for module in (health, collection, jobs, races, entrants, predict, usage):
         app.include_router(module.router)
     return app

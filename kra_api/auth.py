@@ -1,16 +1,25 @@
-"""API-key check for every /api/v2 route; keys are only ever handled as fingerprints."""
+"""Who is calling /api/v2 and what they may do; keys are only ever handled as fingerprints.
+
+The guard (kra_api/guard.py) authenticates every /api/v2 request before its body is read and
+leaves the caller's Identity on the request; the routes then ask for the scope they need.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import HTTPException, Request, Security, status
+from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 
+from kra_api.settings import READ, SCOPES, WRITE, KeyEntry
+
 API_KEY_HEADER = "X-API-Key"
+REQUIRED_SCOPE_HEADER = "X-Required-Scope"
 FINGERPRINT_LENGTH = 16
+INSUFFICIENT = "Insufficient permissions"
 
 _header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="Your API key")
 
@@ -22,33 +31,140 @@ def key_fingerprint(key: str) -> str:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """An authenticated key: fingerprint, label for usage, scopes and its own limits."""
+
+    fingerprint: str
+    name: str | None = None
+    scopes: frozenset[str] = frozenset(SCOPES)
+    rate_limit: int | None = None
+    daily_limit: int | None = None
+
+    @property
+    def label(self) -> str:
+        """How usage and metrics name the key: its name, else its fingerprint."""
+        return self.name or self.fingerprint
+
+    @classmethod
+    def of(cls, entry: KeyEntry) -> Identity:
+        return cls(
+            key_fingerprint(entry.key),
+            entry.name,
+            entry.scopes,
+            entry.rate_limit,
+            entry.daily_limit,
+        )
+
+
+@dataclass(frozen=True)
 class Caller:
     """Who is calling, known only by the fingerprint of their key."""
 
     fingerprint: str
 
 
+class AuthError(Exception):
+    """401: no key, or one nobody issued; `detail` is what the caller reads."""
+
+    def __init__(self, detail: str, hint: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.hint = hint
+
+
+class InsufficientScope(Exception):
+    """403: the key is valid but lacks the scope this route needs."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
+class KeyStoreUnavailable(Exception):
+    """The race store holding `kra keys` keys cannot be read (answered 503)."""
+
+
 class KeyRing:
-    """The accepted keys, compared in constant time so timing does not leak a key's prefix."""
+    """The keys from VALID_API_KEYS, compared in constant time so timing leaks no prefix,
+    then the keys issued with `kra keys add`, looked up by hash on every request so that a
+    revocation holds at once."""
 
-    def __init__(self, keys: list[str]) -> None:
-        self._keys = [key.encode() for key in keys]
+    def __init__(self, entries: list[KeyEntry], stored: bool = True) -> None:
+        self._entries = [(entry.key.encode(), Identity.of(entry)) for entry in entries]
+        self._stored = stored
 
-    def matches(self, candidate: str) -> bool:
+    def identify(self, candidate: str) -> Identity | None:
         given = candidate.encode()
-        found = False
-        for key in self._keys:
-            found |= hmac.compare_digest(given, key)
+        found: Identity | None = None
+        for key, identity in self._entries:
+            if hmac.compare_digest(given, key):
+                found = identity
+        if found is None and self._stored:
+            found = _stored_identity(candidate)
         return found
 
+    def matches(self, candidate: str) -> bool:
+        return self.identify(candidate) is not None
 
-def require_caller(request: Request, api_key: str | None = Security(_header)) -> Caller:
-    """FastAPI dependency: 401 without a key or with an unknown one."""
-    if not api_key:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="API key required")
-    ring: KeyRing = request.app.state.key_ring
-    if not ring.matches(api_key):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="Invalid API key")
-    caller = Caller(fingerprint=key_fingerprint(api_key))
-    request.state.caller = caller.fingerprint
-    return caller
+
+def _stored_identity(candidate: str) -> Identity | None:
+    from kra_pipeline.store.api_keys import find_key
+    from kra_pipeline.store.db import get_engine
+
+    try:
+        stored = find_key(get_engine(), candidate)
+    except Exception as error:
+        raise KeyStoreUnavailable(str(error).strip().splitlines()[0][:300]) from error
+    if stored is None:
+        return None
+    return Identity(
+        stored.fingerprint,
+        stored.name,
+        frozenset(stored.scopes),
+        stored.rate_limit,
+        stored.daily_limit,
+    )
+
+
+def authenticate(ring: KeyRing, given: str | None) -> Identity:
+    """The identity of a presented key, or AuthError saying what is wrong with it."""
+    if not given:
+        raise AuthError("API key required")
+    identity = ring.identify(given)
+    if identity is not None:
+        return identity
+    if given != given.strip() and ring.identify(given.strip()) is not None:
+        raise AuthError(
+            "Invalid API key", hint="the key has spaces around it; send it without them"
+        )
+    raise AuthError("Invalid API key")
+
+
+def current_identity(request: Request) -> Identity:
+    """The identity the guard authenticated (every /api/v2 route is behind the guard)."""
+    identity = getattr(request.state, "identity", None)
+    if identity is None:  # only when a route is mounted outside /api/v2 by mistake
+        raise AuthError("API key required")
+    return identity
+
+
+def require_key(request: Request, _key: str | None = Security(_header)) -> Identity:
+    """A dependency for routes any valid key may call, whatever its scopes."""
+    return current_identity(request)
+
+
+def require_scope(scope: str) -> Callable[..., Caller]:
+    """A dependency: the caller, or 403 naming `scope` when their key lacks it."""
+
+    def dependency(request: Request, _key: str | None = Security(_header)) -> Caller:
+        identity = current_identity(request)
+        if scope not in identity.scopes:
+            raise InsufficientScope(scope)
+        return Caller(fingerprint=identity.fingerprint)
+
+    dependency.__name__ = f"require_{scope}"
+    return dependency
+
+
+require_read = require_scope(READ)
+require_write = require_scope(WRITE)

@@ -67,12 +67,21 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        self.key_calls = Counter(
+            "kra_api_key_requests",
+            "Authorised /api/v2 calls by key name (or fingerprint), action and status",
+            ["key", "action", "status"],
+            registry=self.registry,
+        )
         self.scrape_registry = _scrape_registry(self.registry)
         self.scrape_registry.register(DagsterCollector(gateway))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
+
+    def count_call(self, key: str, action: str, status: int) -> None:
+        self.key_calls.labels(key, action, str(status)).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.scrape_registry)

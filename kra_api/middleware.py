@@ -1,4 +1,4 @@
-"""Request ids, access logs, metrics and the last-resort 500 for every request."""
+"""Request ids, access logs, metrics, security headers and the last-resort 500."""
 
 from __future__ import annotations
 
@@ -14,12 +14,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
+from kra_api.auth import INSUFFICIENT, REQUIRED_SCOPE_HEADER, AuthError, InsufficientScope
 from kra_api.gateway import GatewayUnavailable, LaunchRejected
 from kra_api.gateway.launches import RETRY_AFTER_SECONDS
+from kra_api.guard import Guard, unauthorised
 from kra_api.logging_setup import get_logger
 from kra_api.schemas import clip
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# On every answer: no MIME sniffing of JSON, and no cache keeping what a key was shown.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 # A validation message is cut here: a message may quote the input, which may be huge.
@@ -59,6 +63,7 @@ async def request_context(request: Request, call_next: RequestResponseEndpoint) 
         )
     elapsed = time.perf_counter() - started
     response.headers[REQUEST_ID_HEADER] = request_id
+    response.headers.update(SECURITY_HEADERS)
     route = _route_template(request)
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
@@ -110,8 +115,35 @@ async def launch_rejected(request: Request, exc: LaunchRejected) -> JSONResponse
     return JSONResponse({"detail": str(exc)}, status_code=502)
 
 
+async def insufficient_scope(request: Request, exc: InsufficientScope) -> JSONResponse:
+    """403 with the exact detail callers match on, and the scope the key would need."""
+    return JSONResponse(
+        {"detail": INSUFFICIENT, "required_scope": exc.scope},
+        status_code=403,
+        headers={REQUIRED_SCOPE_HEADER: exc.scope},
+    )
+
+
+async def auth_error(request: Request, exc: AuthError) -> JSONResponse:
+    return unauthorised(exc)
+
+
 def install(app: FastAPI) -> None:
+    """Outermost first: request context (ids, logs, headers), CORS if configured, the guard."""
+    settings = app.state.settings
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Content-Type", REQUEST_ID_HEADER],
+        )
     app.middleware("http")(request_context)
+    app.add_exception_handler(InsufficientScope, insufficient_scope)  # type: ignore[arg-type]
+    app.add_exception_handler(AuthError, auth_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(GatewayUnavailable, gateway_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(LaunchRejected, launch_rejected)  # type: ignore[arg-type]

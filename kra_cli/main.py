@@ -11,6 +11,7 @@ import click
 from kra_cli.backfill import backfill_command
 from kra_cli.diagnose import diagnose_command
 from kra_cli.export import export_command
+from kra_cli.keys import keys_command
 from kra_cli.stack import demo_command, up_command
 from kra_simulator.cli import simulator_command
 
@@ -25,6 +26,7 @@ _COMMANDS = (
     demo_command,
     diagnose_command,
     export_command,
+    keys_command,
     simulator_command,
     up_command,
 )

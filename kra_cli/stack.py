@@ -341,6 +341,11 @@ def recent_seoul_race_day(stack: Stack) -> str:
 def demo_collection(stack: Stack, timeout: float = 600.0) -> dict[str, Any]:
     """One collection through the REST API, reported as it goes; returns the final status."""
     settings = ApiSettings()
+    if not settings.api_keys:
+        raise click.ClickException(
+            "the demo needs a key from VALID_API_KEYS (keys issued with `kra keys add` are "
+            "stored hashed and cannot be read back): set VALID_API_KEYS for the demo"
+        )
     api_key = settings.api_keys[0]
     headers = {"X-API-Key": api_key}
     race_date = recent_seoul_race_day(stack)

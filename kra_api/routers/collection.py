@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import JSONResponse
 
-from kra_api.auth import Caller, require_caller
+from kra_api.auth import Caller, require_read, require_write
 from kra_api.deps import get_gateway, get_launcher, get_settings
 from kra_api.gateway import DagsterGateway
 from kra_api.routers.params import MeetQuery, RaceDateQuery
@@ -36,7 +36,8 @@ router = APIRouter(prefix="/api/v2/collection", tags=["collection"])
 
 BUSY = "Another run of the race day is in flight (its id in X-Job-Id)"
 Launcher = Annotated[CollectionLauncher, Depends(get_launcher)]
-CallerDep = Annotated[Caller, Depends(require_caller)]
+Writer = Annotated[Caller, Depends(require_write)]
+Reader = Annotated[Caller, Depends(require_read)]
 
 
 def _unprocessable(exc: ValueError) -> HTTPException:
@@ -77,7 +78,7 @@ def _accepted(job_id: str, estimate: int, message: str) -> dict[str, Any]:
 )
 async def collect(
     body: CollectionRequest,
-    caller: CallerDep,
+    caller: Writer,
     launcher: Launcher,
     settings: Annotated[ApiSettings, Depends(get_settings)],
 ) -> Any:
@@ -135,7 +136,7 @@ async def collect(
     response_model=CollectionAccepted,
     responses={409: {"description": BUSY}},
 )
-async def collect_async(body: CollectionRequest, caller: CallerDep, launcher: Launcher) -> Any:
+async def collect_async(body: CollectionRequest, caller: Writer, launcher: Launcher) -> Any:
     """Start a collection and answer at once; poll webhook_url for progress."""
     launched = await _launch(launcher, body, caller)
     estimate = await asyncio.to_thread(launcher.estimated_seconds, body.options.enrich)
@@ -147,7 +148,7 @@ async def collect_async(body: CollectionRequest, caller: CallerDep, launcher: La
 async def collection_status(
     date: RaceDateQuery,
     meet: MeetQuery,
-    _caller: CallerDep,
+    _caller: Reader,
     gateway: Annotated[DagsterGateway, Depends(get_gateway)],
 ) -> Any:
     """How many races of the day are collected and enriched, and what is running."""
@@ -160,7 +161,7 @@ async def collection_status(
 
 
 @router.post("/backfill", status_code=202, response_model=BackfillAccepted)
-async def backfill(body: BackfillRequest, caller: CallerDep, launcher: Launcher) -> Any:
+async def backfill(body: BackfillRequest, caller: Writer, launcher: Launcher) -> Any:
     """(Re)collect a date range × meets as one Dagster backfill (see the UI's backfill page)."""
     try:
         backfill_id, count = await asyncio.to_thread(

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 
-from kra_api.auth import Caller, require_caller
+from kra_api.auth import Caller, require_read
 from kra_api.routers.params import RaceDateQuery
 from kra_api.schemas import check_race_date
 from kra_api.services.entrants import MAX_RANGE_DAYS, as_csv, as_records, entrant_page
@@ -25,7 +25,7 @@ async def list_entrants(
     request: Request,
     date_from: RaceDateQuery,
     date_to: RaceDateQuery,
-    _caller: Annotated[Caller, Depends(require_caller)],
+    _caller: Annotated[Caller, Depends(require_read)],
     meet: Annotated[list[int] | None, Query(description=f"{MEET_HELP}; repeat")] = None,
     form: Annotated[bool, Query(description="add point-in-time form columns")] = True,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 1000,

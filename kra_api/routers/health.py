@@ -37,6 +37,7 @@ async def service_info() -> dict[str, Any]:
             "collection_status": "/api/v2/collection/status",
             "jobs": "/api/v2/jobs/",
             "races": "/api/v2/races",
+            "usage": "/api/v2/usage",
         },
     }
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from kra_api.auth import Caller, require_caller
+from kra_api.auth import Caller, require_read, require_write
 from kra_api.deps import get_gateway
 from kra_api.gateway import FINISHED, DagsterGateway
 from kra_api.schemas import JobDetail, JobList, JobStatus, JobType, Message
@@ -16,7 +16,8 @@ from kra_pipeline.contract import CALLER_TAG
 
 router = APIRouter(prefix="/api/v2/jobs", tags=["jobs"])
 
-CallerDep = Annotated[Caller, Depends(require_caller)]
+Reader = Annotated[Caller, Depends(require_read)]
+Writer = Annotated[Caller, Depends(require_write)]
 GatewayDep = Annotated[DagsterGateway, Depends(get_gateway)]
 # Far beyond any run history, and inside every database's integer range.
 MAX_OFFSET = 1_000_000_000
@@ -35,7 +36,7 @@ _BACKFILL_STATUS: dict[str, str] = {
 
 @router.get("/", response_model=JobList)
 async def list_jobs(
-    caller: CallerDep,
+    caller: Reader,
     gateway: GatewayDep,
     status_: Annotated[JobStatus | None, Query(alias="status")] = None,
     job_type: JobType | None = None,
@@ -108,7 +109,7 @@ def _own_backfill(gateway: DagsterGateway, backfill_id: str, caller: str) -> dic
 
 
 @router.get("/{job_id}", response_model=JobDetail)
-async def get_job(job_id: str, caller: CallerDep, gateway: GatewayDep) -> Any:
+async def get_job(job_id: str, caller: Reader, gateway: GatewayDep) -> Any:
     """Status, progress, parameters, result, failure reason and the newest 100 log lines."""
     document = await asyncio.to_thread(_detail, gateway, job_id, caller.fingerprint)
     if document is None:
@@ -121,7 +122,7 @@ async def get_job(job_id: str, caller: CallerDep, gateway: GatewayDep) -> Any:
     response_model=Message,
     responses={404: {"description": "Unknown job"}, 409: {"description": "Already finished"}},
 )
-async def cancel_job(job_id: str, caller: CallerDep, gateway: GatewayDep) -> Any:
+async def cancel_job(job_id: str, caller: Writer, gateway: GatewayDep) -> Any:
     """Cancel a queued or running run, as the UI's Terminate button does, or a backfill."""
     run = await asyncio.to_thread(gateway.get_run, job_id)
     if run is None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from kra_api.auth import Caller, require_caller
+from kra_api.auth import Caller, require_read
 from kra_api.schemas import check_race_date
 from kra_api.services.launcher import partition_key
 from kra_api.services.predictions import (
@@ -51,7 +51,7 @@ def _answer(call: Any) -> Any:
 
 @router.post("/")
 async def predict(
-    body: PredictRequest, _caller: Annotated[Caller, Depends(require_caller)]
+    body: PredictRequest, _caller: Annotated[Caller, Depends(require_read)]
 ) -> dict[str, Any]:
     """Stored predictions of the day, else computed now by the newest model (never one trained
     on this day); 503 while no model exists."""
@@ -65,6 +65,6 @@ async def predict(
 
 
 @router.get("/model-info")
-async def get_model_info(_caller: Annotated[Caller, Depends(require_caller)]) -> dict[str, Any]:
+async def get_model_info(_caller: Annotated[Caller, Depends(require_read)]) -> dict[str, Any]:
     """The newest model: features, training window, data hash and walk-forward evaluation."""
     return await asyncio.to_thread(_answer, model_info)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
 
-from kra_api.auth import Caller, require_caller
+from kra_api.auth import Caller, require_read
 from kra_api.routers.params import MeetQuery, RaceDateQuery
 from kra_api.schemas import RaceList, check_race_date
 from kra_api.services.launcher import partition_key
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v2/races", tags=["races"])
 async def list_races(
     date: RaceDateQuery,
     meet: MeetQuery,
-    _caller: Annotated[Caller, Depends(require_caller)],
+    _caller: Annotated[Caller, Depends(require_read)],
 ) -> Any:
     """Collected races with entrants (and enrichment when it was run); empty when not collected."""
     try:

@@ -1,0 +1,112 @@
+"""REST API keys kept in the race store: issued once, stored as a hash, revocable at once.
+
+Keys are 32 random bytes, so a plain SHA-256 is enough to keep them unrecoverable (a slow
+password hash guards low-entropy secrets, which these are not) and lets the shim find a key by
+its hash on every request: a revocation is seen by the very next request of every process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from kra_pipeline.store.db import write_session
+from kra_pipeline.store.tables import ApiKeyRow
+
+KEY_PREFIX = "kra_"
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(f"kra-api-key:{key}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """What the store knows of a key: everything but the key."""
+
+    name: str
+    fingerprint: str
+    scopes: tuple[str, ...]
+    rate_limit: int | None
+    daily_limit: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _stored(row: ApiKeyRow) -> StoredKey:
+    return StoredKey(
+        row.name,
+        row.fingerprint,
+        tuple(row.scopes),
+        row.rate_limit,
+        row.daily_limit,
+        row.created_at,
+        row.revoked_at,
+    )
+
+
+def new_key() -> str:
+    """A fresh random key (about 47 characters, URL-safe)."""
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def add_key(
+    engine: Engine,
+    name: str,
+    key: str,
+    fingerprint: str,
+    scopes: list[str],
+    rate_limit: int | None = None,
+    daily_limit: int | None = None,
+) -> None:
+    """Store `key` under `name` as its hash; the caller shows the key once and forgets it."""
+    with write_session(engine) as session:
+        if session.get(ApiKeyRow, name) is not None:
+            raise ValueError(f"a key named {name!r} exists already; revoke it or pick another name")
+        session.add(
+            ApiKeyRow(
+                name=name,
+                key_hash=key_hash(key),
+                fingerprint=fingerprint,
+                scopes=sorted(set(scopes)),
+                rate_limit=rate_limit,
+                daily_limit=daily_limit,
+                created_at=datetime.now(UTC),
+                revoked_at=None,
+            )
+        )
+
+
+def find_key(engine: Engine, key: str) -> StoredKey | None:
+    """The active stored key `key` is, if any."""
+    with Session(engine) as session:
+        row = session.scalar(
+            select(ApiKeyRow).where(
+                ApiKeyRow.key_hash == key_hash(key), ApiKeyRow.revoked_at.is_(None)
+            )
+        )
+        return None if row is None else _stored(row)
+
+
+def list_keys(engine: Engine) -> list[StoredKey]:
+    with Session(engine) as session:
+        return [_stored(row) for row in session.scalars(select(ApiKeyRow).order_by("name"))]
+
+
+def revoke_key(engine: Engine, name: str) -> bool:
+    """Revoke the key named `name`; False when no active key has that name."""
+    with write_session(engine) as session:
+        row = session.get(ApiKeyRow, name)
+        if row is None or row.revoked_at is not None:
+            return False
+        row.revoked_at = datetime.now(UTC)
+    return True
+
+
+def active_keys(engine: Engine) -> int:
+    return sum(1 for key in list_keys(engine) if key.revoked_at is None)
