@@ -3,13 +3,14 @@
 from dagster import Definitions, in_process_executor
 
 from kra_pipeline.defs.automation import evening_collection, recollect_unfinished_days
-from kra_pipeline.defs.jobs import collect_race_cards, collect_races
+from kra_pipeline.defs.jobs import collect_race_cards, collect_race_market, collect_races
+from kra_pipeline.defs.market import market_assets
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 
 defs = Definitions(
-    assets=race_day_assets,
-    jobs=[collect_races, collect_race_cards],
+    assets=[*race_day_assets, *market_assets],
+    jobs=[collect_races, collect_race_cards, collect_race_market],
     schedules=[evening_collection],
     sensors=[recollect_unfinished_days],
     resources=default_resources(),

@@ -300,3 +300,29 @@ class ReferenceLookupRow(Base):
     meet: Mapped[int]
     looked_up_at: Mapped[datetime]
     lookups: Mapped[int]
+
+
+class PoolCombinationRow(Base):
+    """One combination of one tote pool with its confirmed odds, per source API.
+
+    `leg2`/`leg3` are 0 when the pool has fewer legs; unordered pools hold their legs sorted.
+    `is_capped` marks KRA's display cap (9999.9): a price that is not a usable payout.
+    """
+
+    __tablename__ = "pool_combinations"
+    __table_args__ = (
+        UniqueConstraint("race_date", "meet", "race_no", "api", "pool", "leg1", "leg2", "leg3"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    api: Mapped[str] = mapped_column(String(16))
+    pool: Mapped[str] = mapped_column(String(3))
+    leg1: Mapped[int]
+    leg2: Mapped[int]
+    leg3: Mapped[int]
+    odds: Mapped[float]
+    is_capped: Mapped[bool]
+    fetched_at: Mapped[datetime]
