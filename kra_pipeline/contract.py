@@ -42,6 +42,7 @@ RACE_DAY_ASSETS: tuple[str, ...] = (RAW_ASSET, COLLECTED_ASSET, ENRICHED_ASSET)
 DIVIDENDS_ASSET = "race_day_dividends"  # API301 Dividend_rate_total
 CONFIRMED_ODDS_ASSET = "race_day_confirmed_odds"  # API160_1 integratedInfo_1
 MARKET_ASSETS: tuple[str, ...] = (DIVIDENDS_ASSET, CONFIRMED_ODDS_ASSET)
+SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
 
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
 COLLECT_CARDS_ONLY_JOB = "collect_race_cards"
@@ -87,6 +88,7 @@ CAPPED_COUNT = "capped_count"
 DUPLICATE_COUNT = "duplicate_count"
 PLACEHOLDER_COUNT = "placeholder_count"
 POOL_COUNTS = "pool_counts"
+SCRATCH_COUNT = "scratch_count"
 
 
 # --- run config ------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ from kra_pipeline.defs.jobs import collect_race_cards, collect_race_market, coll
 from kra_pipeline.defs.market import market_assets
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.scratches import scratch_assets
 
 defs = Definitions(
-    assets=[*race_day_assets, *market_assets],
+    assets=[*race_day_assets, *market_assets, *scratch_assets],
     jobs=[collect_races, collect_race_cards, collect_race_market],
     schedules=[evening_collection],
     sensors=[recollect_unfinished_days],

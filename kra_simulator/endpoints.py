@@ -188,5 +188,10 @@ ENDPOINTS: dict[str, Endpoint] = {
             "Dividend_rate_total",
             _by_day(lambda world, meet, day: world.dividend_items(meet, day)),
         ),
+        Endpoint(
+            "API9_1",
+            "raceHorseCancelInfo_1",
+            _by_day(lambda world, meet, day: world.scratch_items(meet, day)),
+        ),
     )
 }

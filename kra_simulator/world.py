@@ -112,6 +112,23 @@ class SimulatedWorld:
         meet, day = _meet(meet), _date_int(race_date)
         return dividend_items(self._grid(meet, day), day, meet, f"{self.seed}:{day}:{meet}")
 
+    def scratch_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
+        """API9_1 items of a day: one per scratched entrant (winOdds 0 on the card)."""
+        meet, day = _meet(meet), _date_int(race_date)
+        scratched = [i for i in self._day(meet, day).entrants if i["winOdds"] == 0]
+        return [
+            {
+                "chulNo": item["chulNo"],
+                "hrName": item["hrName"],
+                "hrNo": item["hrNo"],
+                "meet": names.RACE_MEET_NAMES[meet],
+                "rcDate": day,
+                "rcNo": item["rcNo"],
+                "reason": names.SCRATCH_REASONS[(item["rcNo"] + item["chulNo"]) % 4],
+            }
+            for item in sorted(scratched, key=lambda i: (i["rcNo"], i["chulNo"]))
+        ]
+
     def has_results(self, race_date: str | int) -> bool:
         """Whether races on this date are already run in this world."""
         return _date_int(race_date) < int(self.today)

@@ -56,6 +56,7 @@ ENDPOINTS: dict[str, str] = {
     "API72_2": "API72_2/racePlan_2",
     "API160_1": "API160_1/integratedInfo_1",
     "API301": "API301/Dividend_rate_total",
+    "API9_1": "API9_1/raceHorseCancelInfo_1",
 }
 
 # Where each API is applied for (the data.go.kr dataset page), for refusal messages.
@@ -163,6 +164,13 @@ class KraClient:
         params = {"meet": meet_code(meet), "rc_date": race_date}
         items = self._fetch_all(api, params, page_size=POOL_GRID_PAGE_SIZE)[1]
         self._check_day(api, items, meet_code(meet), race_date)
+        return items
+
+    def fetch_scratches(self, meet: int, race_date: str) -> list[dict[str, Any]]:
+        """The day's scratched entrants with KRA's reason (API9_1); empty on most days."""
+        params = {"meet": meet_code(meet), "rc_date": race_date}
+        items = self._fetch_all("API9_1", params)[1]
+        self._check_day("API9_1", items, meet_code(meet), race_date)
         return items
 
     @staticmethod

@@ -326,3 +326,20 @@ class PoolCombinationRow(Base):
     odds: Mapped[float]
     is_capped: Mapped[bool]
     fetched_at: Mapped[datetime]
+
+
+class ScratchRow(Base):
+    """A scratched entrant with KRA's reason (API9_1), keyed like the card's entrants."""
+
+    __tablename__ = "scratches"
+    __table_args__ = (UniqueConstraint(*ENTRANT_KEY),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    gate_no: Mapped[int]
+    horse_no: Mapped[str | None]
+    reason: Mapped[str | None]
+    raw: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime]
