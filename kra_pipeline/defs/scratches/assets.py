@@ -1,6 +1,8 @@
 """Scratches with reasons (API9_1) per race day, joined to the card; a check says when API9_1
 and the card's `winOdds == 0` disagree (gate numbers shift, and either side can lag)."""
 
+from typing import Any
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -19,7 +21,7 @@ from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
 from kra_pipeline.kra.errors import KraConfigurationError
-from kra_pipeline.store import scratches
+from kra_pipeline.store import race_days, scratches
 from kra_pipeline.store.scratches import ScratchedEntrant
 
 API = "API9_1"
@@ -67,14 +69,18 @@ def race_day_scratches(
     context: AssetExecutionContext, kra_open_api: KraApiResource, race_store: RaceStoreResource
 ) -> MaterializeResult:
     race_date, meet = split_race_day_key(context.partition_key)
-    with kra_open_api.client() as client:
-        try:
-            items = client.fetch_scratches(meet, race_date)
-        except KraConfigurationError as error:
-            if error.code == "20":
-                raise refusal(API, error) from error
-            raise
-        calls = client.stats.calls[API]
+    items: list[dict[str, Any]] = []
+    calls = 0
+    # A day without racing has no scratches: no call (API9_1's quota is per day).
+    if race_days.load_collected_race_day(race_store.engine(), race_date, meet):
+        with kra_open_api.client() as client:
+            try:
+                items = client.fetch_scratches(meet, race_date)
+            except KraConfigurationError as error:
+                if error.code == "20":
+                    raise refusal(API, error) from error
+                raise
+            calls = client.stats.calls[API]
     with race_store.writable() as engine:
         count = scratches.replace_scratches(engine, race_date, meet, items)
         rows = scratches.scratches_with_card(engine, race_date, meet)
