@@ -5,6 +5,7 @@ from dagster import Definitions, in_process_executor
 from kra_pipeline.defs.automation import evening_collection, recollect_unfinished_days
 from kra_pipeline.defs.jobs import collect_race_cards, collect_race_market, collect_races
 from kra_pipeline.defs.market import market_assets
+from kra_pipeline.defs.market.sensor import collect_market_after_results
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 from kra_pipeline.defs.scratches import scratch_assets
@@ -13,7 +14,7 @@ defs = Definitions(
     assets=[*race_day_assets, *market_assets, *scratch_assets],
     jobs=[collect_races, collect_race_cards, collect_race_market],
     schedules=[evening_collection],
-    sensors=[recollect_unfinished_days],
+    sensors=[recollect_unfinished_days, collect_market_after_results],
     resources=default_resources(),
     # raw → collected → enriched is a strict chain: a process per step would buy no
     # parallelism and cost a Python + Dagster start-up per step. Runs still run side by side.

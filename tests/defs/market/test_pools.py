@@ -7,6 +7,7 @@ from dagster import AssetKey, instance_for_test, materialize
 
 from kra_pipeline.contract import CONFIRMED_ODDS_ASSET, DIVIDENDS_ASSET, POOL_CODES
 from kra_pipeline.defs.market import market_assets
+from kra_pipeline.defs.market.sensor import market_requests
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
 from kra_pipeline.defs.resources import default_resources
 from kra_pipeline.store.db import get_engine
@@ -84,6 +85,27 @@ def test_stored_grids_equal_the_simulators_and_pay_the_finishing_order(simulator
     assert all(w.odds is not None for w in winners)
     checks = result.get_asset_check_evaluations()
     assert checks and all(check.passed for check in checks)
+
+
+def test_the_sensor_asks_for_pools_once_results_are_stored(simulator):
+    simulator()
+    with instance_for_test() as instance:
+        for day in (FINISHED_DAY, UPCOMING_DAY):
+            materialize(
+                [raw_race_day, collected_race_day],
+                partition_key=f"{day}|{SEOUL}",
+                instance=instance,
+                resources=default_resources(),
+            )
+        requests = market_requests(instance, [FINISHED_DAY, UPCOMING_DAY])
+        assert [r.partition_key for r in requests] == [f"{FINISHED_DAY}|{SEOUL}"]
+        materialize(
+            market_assets,
+            partition_key=f"{FINISHED_DAY}|{SEOUL}",
+            instance=instance,
+            resources=default_resources(),
+        )
+        assert market_requests(instance, [FINISHED_DAY, UPCOMING_DAY]) == []
 
 
 def test_an_unfinished_day_has_no_odds_and_spends_no_call(simulator):
