@@ -50,8 +50,22 @@ MODEL_ASSET = "race_model"
 PREDICTIONS_ASSET = "race_predictions"
 PREDICTION_GROUP = "prediction"
 
+# Race-day sources beside the card, one asset each (issue 13), keyed like the race days.
+DIVIDENDS_ASSET = "race_day_dividends"  # API301 Dividend_rate_total
+CONFIRMED_ODDS_ASSET = "race_day_confirmed_odds"  # API160_1 integratedInfo_1
+MARKET_ASSETS: tuple[str, ...] = (DIVIDENDS_ASSET, CONFIRMED_ODDS_ASSET)
+SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
+
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
 COLLECT_CARDS_ONLY_JOB = "collect_race_cards"
+COLLECT_MARKET_JOB = "collect_race_market"
+
+# --- tote pools ------------------------------------------------------------------------------
+# Pool codes as stored and served, in KRA's usual order: win, place, quinella, exacta,
+# quinella place, trio (unordered), trifecta (ordered).
+POOL_CODES: tuple[str, ...] = ("WIN", "PLC", "QNL", "EXA", "QPL", "TLA", "TRI")
+# KRA's display cap: a price of 9999.9 means "capped, no usable price", not a payout.
+CAPPED_ODDS = 9999.9
 
 # The Dagster concurrency pool of every step that calls KRA, and the resource key of the client.
 KRA_POOL = "kra_open_api"
@@ -97,6 +111,12 @@ RACE_DATES = "race_dates"
 # entrant_form: entrants without any earlier start in the store, and the history rows read.
 FIRST_START_COUNT = "first_start_count"
 HISTORY_ROW_COUNT = "history_row_count"
+COMBINATION_COUNT = "combination_count"
+CAPPED_COUNT = "capped_count"
+DUPLICATE_COUNT = "duplicate_count"
+PLACEHOLDER_COUNT = "placeholder_count"
+POOL_COUNTS = "pool_counts"
+SCRATCH_COUNT = "scratch_count"
 
 
 # --- run config ------------------------------------------------------------------------------

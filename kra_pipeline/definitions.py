@@ -6,16 +6,26 @@ from dagster import Definitions, in_process_executor
 from kra_pipeline.defs.automation import evening_collection, recollect_unfinished_days
 from kra_pipeline.defs.features import feature_assets
 from kra_pipeline.defs.history.raw_month import raw_race_month
-from kra_pipeline.defs.jobs import collect_race_cards, collect_races
+from kra_pipeline.defs.jobs import collect_race_cards, collect_race_market, collect_races
+from kra_pipeline.defs.market import market_assets
+from kra_pipeline.defs.market.sensor import collect_market_after_results
 from kra_pipeline.defs.prediction import prediction_assets
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.scratches import scratch_assets
 
 defs = Definitions(
-    assets=[*race_day_assets, raw_race_month, *feature_assets, *prediction_assets],
-    jobs=[collect_races, collect_race_cards],
+    assets=[
+        *race_day_assets,
+        raw_race_month,
+        *market_assets,
+        *scratch_assets,
+        *feature_assets,
+        *prediction_assets,
+    ],
+    jobs=[collect_races, collect_race_cards, collect_race_market],
     schedules=[evening_collection],
-    sensors=[recollect_unfinished_days],
+    sensors=[recollect_unfinished_days, collect_market_after_results],
     resources=default_resources(),
     # raw → collected → enriched is a strict chain: a process per step would buy no
     # parallelism and cost a Python + Dagster start-up per step. Runs still run side by side.

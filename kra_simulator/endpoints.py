@@ -117,6 +117,26 @@ def race_plans(world: SimulatedWorld, params: Mapping[str, str]) -> Records:
     ]
 
 
+def _by_day(
+    items: Callable[[SimulatedWorld, int, str], Records],
+) -> Callable[[SimulatedWorld, Mapping[str, str]], Records]:
+    """A day-keyed operation filtered by `meet`, `rc_date`/`rc_month` and `rc_no`; the `pool`
+    filter is ignored, as KRA is reported to ignore it on API160_1."""
+
+    def select(world: SimulatedWorld, params: Mapping[str, str]) -> Records:
+        meets = _meets(params)
+        records = [
+            item
+            for race_date in _dates(world, params)
+            for meet in meets
+            for item in items(world, meet, race_date)
+        ]
+        rc_no = params.get("rc_no", "").strip()
+        return [r for r in records if str(r["rcNo"]) == rc_no.lstrip("0")] if rc_no else records
+
+    return select
+
+
 def _registry(
     params: Mapping[str, str],
     one: Callable[[str], dict[str, Any] | None],
@@ -175,5 +195,20 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("API19_1", "trainerInfo_1", trainers),
         Endpoint("API72_2", "racePlan_2", race_plans),
         Endpoint("API4_3", "raceResult_3", race_ledger),
+        Endpoint(
+            "API160_1",
+            "integratedInfo_1",
+            _by_day(lambda world, meet, day: world.confirmed_odds_items(meet, day)),
+        ),
+        Endpoint(
+            "API301",
+            "Dividend_rate_total",
+            _by_day(lambda world, meet, day: world.dividend_items(meet, day)),
+        ),
+        Endpoint(
+            "API9_1",
+            "raceHorseCancelInfo_1",
+            _by_day(lambda world, meet, day: world.scratch_items(meet, day)),
+        ),
     )
 }

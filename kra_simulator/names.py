@@ -17,6 +17,9 @@ REGISTRY_MEET_NAMES: dict[int, str] = {1: "서울", 2: "제주", 3: "부산경�
 # API72_2 (race plan): no real sample exists; the third spelling KRA uses is chosen here.
 PLAN_MEET_NAMES: dict[int, str] = {1: "서울", 2: "제주", 3: "부산"}
 
+# API9_1 scratch reasons (Korean text, as KRA gives them)
+SCRATCH_REASONS: tuple[str, ...] = ("마체이상", "부상", "질병", "기수변경불가")
+
 WEEKDAY_NAMES: tuple[str, ...] = (
     "월요일",
     "화요일",

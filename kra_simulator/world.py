@@ -13,6 +13,7 @@ import functools
 from typing import Any
 
 from kra_simulator import ledger, names
+from kra_simulator.market import Combination, dividend_items, odds_items, race_grid
 from kra_simulator.racing import RaceDay, build_race_day, races_on, to_date
 from kra_simulator.records import horse_record, jockey_record, trainer_record
 from kra_simulator.registry import Registry
@@ -53,12 +54,25 @@ class SimulatedWorld:
         self.today = str(_date_int(today or seoul_today()))
         self._registry = Registry(seed, int(self.today))
         self._day = functools.lru_cache(maxsize=512)(self._build_day)
+        self._grid = functools.lru_cache(maxsize=64)(self._build_grid)
 
     def __repr__(self) -> str:
         return f"SimulatedWorld(seed={self.seed}, today={self.today!r})"
 
     def _build_day(self, meet: int, race_date: int) -> RaceDay:
         return build_race_day(self._registry, meet, race_date, int(self.today))
+
+    def _build_grid(self, meet: int, race_date: int) -> list[Combination]:
+        starters: dict[int, list[dict[str, Any]]] = {}
+        for item in self._day(meet, race_date).entrants:
+            if item["winOdds"] != 0:
+                starters.setdefault(item["rcNo"], []).append(item)
+        finished = self.has_results(race_date)
+        return [
+            cell
+            for race_no in sorted(starters)
+            for cell in race_grid(race_no, starters[race_no], finished)
+        ]
 
     # --- race days -----------------------------------------------------------------------
 
@@ -94,6 +108,38 @@ class SimulatedWorld:
     def race_plan_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
         """API72_2 items: one per race of the day, with the scheduled post time."""
         return [dict(i) for i in self._day(_meet(meet), _date_int(race_date)).plan]
+
+    def pool_grid(self, meet: int | str, race_date: str | int) -> list[Combination]:
+        """The day's tote grid, every pool and combination; odds 0 before the races are run."""
+        return list(self._grid(_meet(meet), _date_int(race_date)))
+
+    def confirmed_odds_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
+        """API160_1 items of a day: Korean pool names, one per race × pool × combination."""
+        meet, day = _meet(meet), _date_int(race_date)
+        seed = f"{self.seed}:{day}:{meet}"
+        return odds_items(self._grid(meet, day), day, names.RACE_MEET_NAMES[meet], seed)
+
+    def dividend_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
+        """API301 items of a day: English pool codes, some rows sent twice."""
+        meet, day = _meet(meet), _date_int(race_date)
+        return dividend_items(self._grid(meet, day), day, meet, f"{self.seed}:{day}:{meet}")
+
+    def scratch_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
+        """API9_1 items of a day: one per scratched entrant (winOdds 0 on the card)."""
+        meet, day = _meet(meet), _date_int(race_date)
+        scratched = [i for i in self._day(meet, day).entrants if i["winOdds"] == 0]
+        return [
+            {
+                "chulNo": item["chulNo"],
+                "hrName": item["hrName"],
+                "hrNo": item["hrNo"],
+                "meet": names.RACE_MEET_NAMES[meet],
+                "rcDate": day,
+                "rcNo": item["rcNo"],
+                "reason": names.SCRATCH_REASONS[(item["rcNo"] + item["chulNo"]) % 4],
+            }
+            for item in sorted(scratched, key=lambda i: (i["rcNo"], i["chulNo"]))
+        ]
 
     def has_results(self, race_date: str | int) -> bool:
         """Whether races on this date are already run in this world."""

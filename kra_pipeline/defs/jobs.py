@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
-from kra_pipeline.contract import COLLECT_CARDS_ONLY_JOB, COLLECT_WITH_ENRICHMENT_JOB
+from kra_pipeline.contract import (
+    COLLECT_CARDS_ONLY_JOB,
+    COLLECT_MARKET_JOB,
+    COLLECT_WITH_ENRICHMENT_JOB,
+)
+from kra_pipeline.defs.market import market_assets
 from kra_pipeline.defs.race_days import collected_race_day, enriched_race_day, raw_race_day
 
 collect_races = define_asset_job(
@@ -17,4 +22,10 @@ collect_race_cards = define_asset_job(
     COLLECT_CARDS_ONLY_JOB,
     selection=AssetSelection.assets(raw_race_day, collected_race_day),
     description="Fetch and type one race day without enrichment.",
+)
+
+collect_race_market = define_asset_job(
+    COLLECT_MARKET_JOB,
+    selection=AssetSelection.assets(*market_assets),
+    description="Fetch the dividends and confirmed odds of a race day whose results are stored.",
 )

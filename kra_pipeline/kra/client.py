@@ -58,8 +58,22 @@ ENDPOINTS: dict[str, str] = {
     "API19_1": "API19_1/trainerInfo_1",
     "API72_2": "API72_2/racePlan_2",
     "API4_3": "API4_3/raceResult_3",
+    "API160_1": "API160_1/integratedInfo_1",
+    "API301": "API301/Dividend_rate_total",
+    "API9_1": "API9_1/raceHorseCancelInfo_1",
 }
 MONTH_RE = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
+
+# Where each API is applied for (the data.go.kr dataset page), for refusal messages.
+PORTAL_DATASETS: dict[str, str] = {
+    "API160_1": "15058559",
+    "API301": "15119558",
+    "API9_1": "15056779",
+    "API189_1": "15063953",
+    "API26_2": "15058677",
+}
+# A whole day of one pool grid is 6k-13k rows: one large page keeps it to one call per day.
+POOL_GRID_PAGE_SIZE = 20_000
 
 # A Retry-After longer than this is a daily quota: better to fail than to hang a run.
 MAX_RETRY_AFTER_SECONDS = 300.0
@@ -137,14 +151,7 @@ class KraClient:
         if race_no is not None:
             params["rc_no"] = race_no
         pages, items, total = self._fetch_all("API214_1", params)
-        strays = {compact_date(item.get("rcDate")) for item in items} - {race_date, None}
-        if strays:
-            raise KraRequestError(
-                None,
-                "API214_1",
-                f"API214_1 answered rows of other days ({sorted(map(str, strays))[:3]}) for "
-                f"meet {meet} on {race_date}: the filter was ignored, check the parameter names",
-            )
+        self._check_day("API214_1", items, meet, race_date)
         return RaceDayAnswer(pages=pages, items=items, total_count=total)
 
     def fetch_race_month(self, meet: int, month: str) -> RaceDayAnswer:
@@ -171,6 +178,37 @@ class KraClient:
         """The day's schedule (API72_2): one item per race."""
         params = {"meet": meet_code(meet), "rc_date": race_date}
         return self._fetch_all("API72_2", params)[1]
+
+    def fetch_pool_grid(self, api: str, meet: int, race_date: str) -> list[dict[str, Any]]:
+        """Every combination of every pool of one meet's day, from API301 or API160_1.
+
+        No `pool` filter: API160_1 is reported to ignore it and API301 answers every pool
+        without one; the caller keeps what it needs.
+        """
+        if api not in ("API160_1", "API301"):
+            raise ValueError(f"{api} is not a pool-grid API: use API160_1 or API301")
+        params = {"meet": meet_code(meet), "rc_date": race_date}
+        items = self._fetch_all(api, params, page_size=POOL_GRID_PAGE_SIZE)[1]
+        self._check_day(api, items, meet_code(meet), race_date)
+        return items
+
+    def fetch_scratches(self, meet: int, race_date: str) -> list[dict[str, Any]]:
+        """The day's scratched entrants with KRA's reason (API9_1); empty on most days."""
+        params = {"meet": meet_code(meet), "rc_date": race_date}
+        items = self._fetch_all("API9_1", params)[1]
+        self._check_day("API9_1", items, meet_code(meet), race_date)
+        return items
+
+    @staticmethod
+    def _check_day(api: str, items: list[dict[str, Any]], meet: int, race_date: str) -> None:
+        strays = {compact_date(item.get("rcDate")) for item in items} - {race_date, None}
+        if strays:
+            raise KraRequestError(
+                None,
+                api,
+                f"{api} answered rows of other days ({sorted(map(str, strays))[:3]}) for "
+                f"meet {meet} on {race_date}: the filter was ignored, check the parameter names",
+            )
 
     # -- registries -----------------------------------------------------------------------
 
@@ -238,10 +276,10 @@ class KraClient:
         return None
 
     def _fetch_all(
-        self, api: str, params: dict[str, Any]
+        self, api: str, params: dict[str, Any], page_size: int | None = None
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
         """Follow pageNo until totalCount rows are in hand; check the count at the end."""
-        page_size = self.settings.api_page_size
+        page_size = max(page_size or 0, self.settings.api_page_size)
         pages: list[dict[str, Any]] = []
         items: list[dict[str, Any]] = []
         page_no = 1

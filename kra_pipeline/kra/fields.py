@@ -110,3 +110,22 @@ def to_text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+_TRACK_TEXT = re.compile(r"^\s*(?P<condition>[^()]*?)\s*(?:\(\s*(?P<moisture>\d+)\s*%\s*\))?\s*$")
+
+
+def split_track(value: Any) -> tuple[str | None, int | None]:
+    """Condition and moisture percent out of API214_1's `track`, e.g. "건조 (2%)" → ("건조", 2).
+
+    The pre-race placeholder " (0%)" gives (None, None): 0% with no condition is "not yet
+    measured", not a bone-dry track.
+    """
+    match = _TRACK_TEXT.match(str(value)) if value is not None else None
+    if match is None:
+        return None, None
+    condition = match["condition"] or None
+    if condition is None or condition == "-":
+        return None, None
+    moisture = match["moisture"]
+    return condition, int(moisture) if moisture is not None else None

@@ -25,6 +25,7 @@ from kra_pipeline.kra.fields import (
     normalise_id,
     optional_id,
     split_body_weight,
+    split_track,
     to_integer,
     to_number,
     to_positive_integer,
@@ -54,6 +55,16 @@ class RaceConditions(KraModel):
     track: str | None = None
     weather: str | None = None
     start_time: str | None = None
+
+    @property
+    def track_condition(self) -> str | None:
+        """The going as KRA words it (건조, 양호, 다습, 포화, 불량), parsed from `track`."""
+        return split_track(self.track)[0]
+
+    @property
+    def track_moisture(self) -> int | None:
+        """Moisture of the track in percent, parsed from `track`; None before it is measured."""
+        return split_track(self.track)[1]
 
 
 RACE_FIELDS: tuple[str, ...] = tuple(RaceConditions.model_fields)

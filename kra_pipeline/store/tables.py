@@ -414,3 +414,46 @@ class ApiKeyRow(Base):
     daily_limit: Mapped[int | None]
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class PoolCombinationRow(Base):
+    """One combination of one tote pool with its confirmed odds, per source API.
+
+    `leg2`/`leg3` are 0 when the pool has fewer legs; unordered pools hold their legs sorted.
+    `is_capped` marks KRA's display cap (9999.9): a price that is not a usable payout.
+    """
+
+    __tablename__ = "pool_combinations"
+    __table_args__ = (
+        UniqueConstraint("race_date", "meet", "race_no", "api", "pool", "leg1", "leg2", "leg3"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    api: Mapped[str] = mapped_column(String(16))
+    pool: Mapped[str] = mapped_column(String(3))
+    leg1: Mapped[int]
+    leg2: Mapped[int]
+    leg3: Mapped[int]
+    odds: Mapped[float]
+    is_capped: Mapped[bool]
+    fetched_at: Mapped[datetime]
+
+
+class ScratchRow(Base):
+    """A scratched entrant with KRA's reason (API9_1), keyed like the card's entrants."""
+
+    __tablename__ = "scratches"
+    __table_args__ = (UniqueConstraint(*ENTRANT_KEY),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    gate_no: Mapped[int]
+    horse_no: Mapped[str | None]
+    reason: Mapped[str | None]
+    raw: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime]

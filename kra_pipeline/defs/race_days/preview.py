@@ -12,13 +12,16 @@ def races_markdown(races: Sequence[Race], limit: int = 20) -> str:
     if not races:
         return "_No racing on this day._"
     lines = [
-        "| race | distance | class | runners | scratched | finished |",
-        "|---|---|---|---|---|---|",
+        "| race | distance | class | track | runners | scratched | finished |",
+        "|---|---|---|---|---|---|---|",
     ]
     for race in races[:limit]:
         scratched = sum(1 for entrant in race.entrants if entrant.is_scratched)
+        moisture = race.track_moisture
+        track = f"{race.track_condition or '-'} {'' if moisture is None else f'{moisture}%'}"
         lines.append(
             f"| {race.race_no} | {race.distance or '-'} | {race.race_class or '-'} "
+            f"| {track.strip()} "
             f"| {race.runner_count} | {scratched} | {'yes' if race.is_finished else 'no'} |"
         )
     if len(races) > limit:

@@ -1,0 +1,134 @@
+"""Odds and dividends of a race day: one asset per source API (API301 dividends, API160_1
+confirmed odds), downstream of the collected day and fetched only once results are stored.
+
+A key not granted the API (code 20) fails only that asset, saying where to apply; the race-day
+assets do not depend on these and stay collected.
+"""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from kra_pipeline import contract as c
+from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.race_days.collected import collected_race_day
+from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.kra.client import PORTAL_DATASETS
+from kra_pipeline.kra.errors import KraConfigurationError
+from kra_pipeline.kra.pools import PoolGrid, parse_pool_rows
+from kra_pipeline.store import market, race_days
+
+WINNERS_PRICED = "winners_priced"
+
+
+def refusal(api: str, error: KraConfigurationError) -> Failure:
+    """The failure of a source asset whose API the key may not use."""
+    dataset = PORTAL_DATASETS.get(api)
+    where = f"https://www.data.go.kr/data/{dataset}/openapi.do" if dataset else "data.go.kr"
+    return Failure(
+        description=(
+            f"{error.message}. Only this source failed; the race days are unaffected. "
+            f"Apply for {api} at {where} (the same key), then re-materialize this asset"
+        ),
+        allow_retries=False,
+    )
+
+
+def _winners_check(asset_name: str, problems: list[str], checked: int) -> AssetCheckResult:
+    return AssetCheckResult(
+        check_name=WINNERS_PRICED,
+        asset_key=AssetKey(asset_name),
+        passed=not problems,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"problems": "; ".join(problems[:20]) or "none", "checked": checked},
+    )
+
+
+def _markdown(grid: PoolGrid) -> str:
+    counts = grid.pool_counts()
+    return "\n".join(
+        ["| pool | combinations |", "|---|---|", *(f"| {p} | {n} |" for p, n in counts.items())]
+    )
+
+
+def pool_grid_asset(name: str, api: str, what: str) -> AssetsDefinition:
+    """The asset that stores one API's pool grid for a race-day partition."""
+
+    @asset(
+        name=name,
+        partitions_def=race_day_partitions,
+        deps=[collected_race_day],
+        pool=KRA_POOL,
+        retry_policy=KRA_RETRY_POLICY,
+        group_name="market",
+        kinds={"python"},
+        check_specs=[
+            AssetCheckSpec(
+                WINNERS_PRICED,
+                asset=AssetKey(name),
+                description="every paying combination of a finished race has a price",
+            )
+        ],
+        description=f"{what} ({api}) of every pool and combination, once results are in.",
+    )
+    def _pool_grid(
+        context: AssetExecutionContext,
+        kra_open_api: KraApiResource,
+        race_store: RaceStoreResource,
+    ) -> MaterializeResult:
+        race_date, meet = split_race_day_key(context.partition_key)
+        engine = race_store.engine()
+        finished = {
+            race.race_no
+            for race in race_days.load_collected_race_day(engine, race_date, meet)
+            if race.is_finished
+        }
+        grid, calls = PoolGrid(), 0
+        if finished:
+            with kra_open_api.client() as client:
+                try:
+                    items = client.fetch_pool_grid(api, meet, race_date)
+                except KraConfigurationError as error:
+                    if error.code == "20":
+                        raise refusal(api, error) from error
+                    raise
+                calls = client.stats.calls[api]
+            grid = parse_pool_rows(items)
+            grid.combinations = [x for x in grid.combinations if x.race_no in finished]
+        else:
+            context.log.info(f"{race_date} meet {meet}: no finished race, nothing to fetch")
+        if grid.unknown_pools:
+            context.log.warning(f"{api} sent pools not known here: {sorted(grid.unknown_pools)}")
+        with race_store.writable() as writable:
+            market.replace_pool_combinations(writable, race_date, meet, api, grid.combinations)
+            winners = market.winning_combinations(writable, race_date, meet, api)
+        unpriced = [f"R{w.race_no} {w.pool} {w.legs}" for w in winners if w.odds is None]
+        return MaterializeResult(
+            metadata={
+                c.COMBINATION_COUNT: len(grid.combinations),
+                c.CAPPED_COUNT: sum(1 for x in grid.combinations if x.is_capped),
+                c.DUPLICATE_COUNT: grid.duplicates,
+                c.PLACEHOLDER_COUNT: grid.placeholders,
+                c.POOL_COUNTS: grid.pool_counts(),
+                c.FINISHED_RACE_COUNT: len(finished),
+                c.API_CALLS: calls,
+                c.PREVIEW: MetadataValue.md(_markdown(grid)),
+            },
+            check_results=[_winners_check(name, unpriced, len(winners))],
+        )
+
+    return _pool_grid
+
+
+race_day_dividends = pool_grid_asset(c.DIVIDENDS_ASSET, "API301", "Race-day dividends")
+race_day_confirmed_odds = pool_grid_asset(c.CONFIRMED_ODDS_ASSET, "API160_1", "Confirmed odds")
