@@ -29,7 +29,7 @@ from kra_pipeline.store.race_days import load_collected_race_day
 from kra_simulator import SIMULATOR_API_KEY, SimulatorConfig, SimulatorServer
 
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
-DAYS = [f"202505{d:02d}" for d in range(1, 22)]  # three weeks
+DAYS = [f"202505{d:02d}" for d in range(1, 15)]  # two weeks
 
 
 @pytest.fixture(scope="module")
