@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+import structlog
 from dagster import ConfigurableResource, DagsterInstance, Failure, InitResourceContext
 from pydantic import Field, PrivateAttr
 from sqlalchemy import Engine
@@ -30,6 +31,8 @@ from kra_pipeline.kra.errors import (
 )
 from kra_pipeline.logging_config import configure_pipeline_logging
 from kra_pipeline.store.db import get_engine, masked_url, permanent_store_fault
+
+log = structlog.get_logger(__name__)
 
 
 class KraApiResource(ConfigurableResource):
@@ -66,9 +69,17 @@ class KraApiResource(ConfigurableResource):
             raise  # the step's retry policy decides; the tag tells health checks meanwhile
 
     def _mark_run(self, tag: str) -> None:
-        """Tag the run with what KRA did, so health checks see it without calling KRA."""
-        if self._instance is not None and self._run_id is not None:
+        """Tag the run with what KRA did, so health checks see it without calling KRA.
+
+        Only a hint for /health/detailed: if Dagster's storage cannot take the tag (it is
+        restarting, say), the step goes on and the error it was handling stays the error.
+        """
+        if self._instance is None or self._run_id is None:
+            return
+        try:
             self._instance.add_run_tags(self._run_id, {tag: "true"})
+        except Exception as error:
+            log.warning("kra.run_tag_lost", tag=tag, error=str(error).splitlines()[0][:200])
 
 
 class RaceStoreResource(ConfigurableResource):
