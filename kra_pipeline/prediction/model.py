@@ -18,7 +18,14 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from kra_pipeline.prediction.features import FEATURES, RACE_KEY, feature_matrix, runners, winners
+from kra_pipeline.prediction.features import (
+    FEATURES,
+    RACE_KEY,
+    check_features,
+    feature_matrix,
+    runners,
+    winners,
+)
 
 MIN_TRAINING_RACES = 30
 
@@ -53,16 +60,19 @@ def _finished(frame: pd.DataFrame) -> pd.DataFrame:
     return starters[has_winner.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
-def data_hash(frame: pd.DataFrame) -> str:
+def data_hash(frame: pd.DataFrame, features: tuple[str, ...] = FEATURES) -> str:
     """A digest of the training rows (keys, features, outcome): same data, same hash."""
-    columns = [*RACE_KEY, "gate_no", *FEATURES, "finish_position"]
+    columns = [*RACE_KEY, "gate_no", *features, "finish_position"]
     hashed = pd.util.hash_pandas_object(frame[columns], index=False)
     return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
 
 
-def train(frame: pd.DataFrame, *, fingerprint: bool = True) -> RaceModel:
+def train(
+    frame: pd.DataFrame, *, features: tuple[str, ...] = FEATURES, fingerprint: bool = True
+) -> RaceModel:
     """Fit on every finished race of `frame` (the caller chooses the window before a cut-off);
     `fingerprint=False` skips the data hash (walk-forward folds are never saved)."""
+    check_features(features)  # before any work: a leaked column is refused, not trained on
     rows = _finished(frame)
     races = rows.groupby(RACE_KEY, observed=True).ngroups
     if races < MIN_TRAINING_RACES:
@@ -77,16 +87,16 @@ def train(frame: pd.DataFrame, *, fingerprint: bool = True) -> RaceModel:
     )
     # One BLAS thread: on a small machine shared with Dagster, more threads only fight.
     with threadpool_limits(limits=1):
-        pipeline.fit(feature_matrix(rows), winners(rows))
+        pipeline.fit(feature_matrix(rows, features), winners(rows))
     dates = rows["race_date"].dt.strftime("%Y%m%d")
     return RaceModel(
         pipeline=pipeline,
-        features=FEATURES,
+        features=features,
         trained_from=dates.min(),
         trained_until=dates.max(),
         training_races=races,
         training_rows=len(rows),
-        data_hash=data_hash(rows) if fingerprint else "",
+        data_hash=data_hash(rows, features) if fingerprint else "",
     )
 
 
@@ -97,7 +107,7 @@ def predict(model: RaceModel, frame: pd.DataFrame) -> pd.DataFrame:
         return rows.assign(
             win_probability=pd.Series(dtype=float), predicted_rank=pd.Series(dtype=int)
         )
-    score = model.pipeline.predict_proba(feature_matrix(rows))[:, 1]
+    score = model.pipeline.predict_proba(feature_matrix(rows, model.features))[:, 1]
     rows = rows.assign(score=np.clip(score, 1e-9, None))
     total = rows.groupby(RACE_KEY, observed=True)["score"].transform("sum")
     rows["win_probability"] = rows["score"] / total

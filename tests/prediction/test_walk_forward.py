@@ -10,6 +10,8 @@ import pytest
 
 from kra_pipeline.dataset import entrants
 from kra_pipeline.prediction.evaluation import race_scores, summary, walk_forward
+from kra_pipeline.prediction.features import FEATURES, LeakedFeature
+from kra_pipeline.prediction.model import train
 from kra_pipeline.store.db import dispose_engines, get_engine
 from tests.features.history import FIRST_DAY, LAST_DAY, MEET
 
@@ -66,3 +68,29 @@ def test_the_model_beats_picking_at_random(walked) -> None:
     assert model["races"] == uniform["races"] > 20
     assert model["log_loss"] < uniform["log_loss"]
     assert model["top1"] > uniform["top1"]
+
+
+@pytest.mark.parametrize(
+    "leaked", ["finish_position", "win_odds", "horse_win_rate_total", "finish_time", "sjS1fOrd"]
+)
+def test_a_leaked_column_is_refused_before_training(history: pd.DataFrame, leaked: str) -> None:
+    frame = history.assign(**{leaked: 1.0}) if leaked not in history else history
+    with pytest.raises(LeakedFeature, match=leaked):
+        train(frame, features=(*FEATURES, leaked))
+
+
+def test_the_margin_over_random_is_outside_the_fold_to_fold_spread(walked) -> None:
+    predicted, _ = walked
+    scores = race_scores(predicted).merge(
+        predicted[["race_date", "week_start"]].drop_duplicates(), on="race_date"
+    )
+    per_fold = scores.groupby(["week_start", "predictor"])[["log_loss", "winner_in_top3"]].mean()
+    model = per_fold.xs("model", level="predictor")
+    uniform = per_fold.xs("uniform", level="predictor")
+    gain = pd.DataFrame(
+        {
+            "log_loss": uniform["log_loss"] - model["log_loss"],
+            "winner_in_top3": model["winner_in_top3"] - uniform["winner_in_top3"],
+        }
+    )
+    assert (gain.mean() > gain.std()).all(), gain
