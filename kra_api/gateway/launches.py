@@ -20,7 +20,7 @@ from kra_pipeline.contract import CODE_LOCATION, RACE_DAY_ASSETS
 from kra_pipeline.defs.partitions import race_day_partitions
 
 T = TypeVar("T")
-STARTING_GRACE_SECONDS = 20.0
+STARTING_GRACE_SECONDS = 60.0  # a run worker can take this long to start on a busy machine
 # What a caller is told to wait when the webserver is still starting (Retry-After).
 RETRY_AFTER_SECONDS = 5.0
 

@@ -137,6 +137,8 @@ def test_a_run_through_the_grpc_code_server_collects_a_race_day_on_postgres(
             "KRA_API_BASE_URL": simulator.base_url,
             "KRA_API_KEY": SIMULATOR_API_KEY,
             "KRA_DATABASE_URL": store_url,
+            # Compared with the simulator's API214_1 answer field by field: ask per day.
+            "KRA_HISTORY_SOURCE": "day",
             "KRA_LIMITER_URL": store_url,
             # A window longer than the test: no limiter entry expires, so all can be counted.
             "KRA_RATE_LIMIT_PER_MINUTE": "1000",
