@@ -46,7 +46,6 @@ IN_FLIGHT = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 _STEP_END = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
              DagsterEventType.STEP_SKIPPED}  # fmt: skip
-STARTING_GRACE_SECONDS = 20.0
 
 
 class RunHistory:

@@ -8,7 +8,6 @@ ever predicted by a model trained on earlier days.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,7 +114,9 @@ def walk_forward(
     predicted: list[pd.DataFrame] = []
     folds: list[Fold] = []
     for start in week_starts(cutoff, weeks):
-        for fold, week in _fold(frame, start):
+        scored = _fold(frame, start)
+        if scored is not None:
+            fold, week = scored
             folds.append(fold)
             predicted.append(week.assign(week_start=start))
     if not predicted:
@@ -123,18 +124,20 @@ def walk_forward(
     return pd.concat(predicted, ignore_index=True), folds
 
 
-def _fold(frame: pd.DataFrame, start: pd.Timestamp) -> Iterator[tuple[Fold, pd.DataFrame]]:
+def _fold(frame: pd.DataFrame, start: pd.Timestamp) -> tuple[Fold, pd.DataFrame] | None:
+    """The week from `start` predicted by a model of the days before it; None for a week
+    without runners or with too little history before it."""
     end = start + pd.Timedelta(days=7)
     week = runners(frame[(frame["race_date"] >= start) & (frame["race_date"] < end)])
     if week.empty:
-        return
+        return None
     try:
         model = train(frame[frame["race_date"] < start], fingerprint=False)
     except NotEnoughHistory:
-        return
+        return None
     predicted = predict(model, week)
     races = predicted.groupby(RACE_KEY, observed=True).ngroups
-    yield Fold(start, model.trained_until, model.training_races, races), predicted
+    return Fold(start, model.trained_until, model.training_races, races), predicted
 
 
 def calibration(predicted: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
