@@ -22,16 +22,24 @@ log = get_logger("kra_api")
 
 
 def _warm_up(gateway: DagsterGateway) -> None:
-    """Open Dagster's storage, then freeze what start-up allocated.
+    """Open the race store (migrating it first), then Dagster's storage, then freeze what
+    start-up allocated.
 
     Otherwise each worker's first requests open the instance, and the garbage collector's full
     passes over Dagster's start-up objects stall the requests in flight (200-300 ms each,
     measured with two workers).
     """
-    try:
-        gateway.warm_up()
-    except Exception as error:  # storage may be down now and fine later; /health/detailed tells
-        log.warning("storage_warm_up_failed", error=str(error).strip().splitlines()[0][:300])
+    from kra_pipeline.store.db import get_engine
+
+    for what, open_storage in (("race_store", get_engine), ("dagster", gateway.warm_up)):
+        try:
+            open_storage()
+        except Exception as error:  # may be down now and fine later; /health/detailed tells
+            log.warning(
+                "storage_warm_up_failed",
+                storage=what,
+                error=str(error).strip().splitlines()[0][:300],
+            )
     gc.collect()
     gc.freeze()
 

@@ -41,6 +41,7 @@ from kra_pipeline.contract import (
     RACE_DAY_ASSETS,
     RAW_ASSET,
 )
+from kra_pipeline.store.db import SCHEMA_LOCK
 
 IN_FLIGHT = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
@@ -64,7 +65,8 @@ class RunHistory:
                 from kra_pipeline.paths import dagster_home
 
                 os.environ.setdefault("DAGSTER_HOME", str(dagster_home()))
-                instance = DagsterInstance.get()
+                with SCHEMA_LOCK:  # a new SQLite instance stamps its schema with Alembic
+                    instance = DagsterInstance.get()
                 # Pooled connections, as the Dagster webserver uses: without this, storage on
                 # PostgreSQL opens a new connection for every query (a status read: ~75 ms → ~6 ms).
                 instance.optimize_for_webserver(
@@ -86,8 +88,9 @@ class RunHistory:
 
     def warm_up(self) -> None:
         """Open the instance and both pooled databases now, not on a worker's first requests."""
-        self.table_reads.newest_materializations("", RACE_DAY_ASSETS)
-        self.table_reads.partition_runs("", limit=1)
+        with SCHEMA_LOCK:  # SQLite storages may create and stamp their tables on first use
+            self.table_reads.newest_materializations("", RACE_DAY_ASSETS)
+            self.table_reads.partition_runs("", limit=1)
 
     def get_run(self, run_id: str) -> RunView | None:
         """The run, or None for an unknown or malformed id."""

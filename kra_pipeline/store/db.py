@@ -38,6 +38,11 @@ _WRITE_OPTION = "kra_write"
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
+# Alembic keeps the running migration's context in module globals (`alembic.context`,
+# `alembic.op`), so two migrations in one process (ours, or Dagster stamping a new SQLite
+# storage) must never overlap: they would run against each other's connection. Whoever runs
+# Alembic in a process takes this lock; it is re-entrant so a holder may open the store.
+SCHEMA_LOCK = threading.RLock()
 
 
 class RaceStoreError(RuntimeError):
@@ -149,9 +154,16 @@ def upgrade_to_head(engine: Engine) -> None:
     # this module while only the first connection per process migrates.
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     config = Config(str(ALEMBIC_INI))
-    with migration_connection(engine) as connection:
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with SCHEMA_LOCK, migration_connection(engine) as connection:
+        # Reading the version row needs no environment script: a store already at head (every
+        # process but the first) never enters Alembic's global context at all.
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
