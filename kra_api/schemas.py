@@ -190,7 +190,13 @@ class Message(BaseModel):
 
 
 class RaceList(BaseModel):
-    date: str
-    meet: int
-    count: int
+    date: str | None = Field(None, description="The day, when one day of one meet was asked")
+    meet: int | None = Field(None, description="The meet, when one day of one meet was asked")
+    date_from: str
+    date_to: str
+    meets: list[int]
+    total: int = Field(..., description="Races in the whole selection, all pages")
+    limit: int
+    offset: int
+    count: int = Field(..., description="Races on this page")
     races: list[dict[str, Any]]

@@ -51,8 +51,10 @@ PREDICTIONS_ASSET = "race_predictions"
 PREDICTION_GROUP = "prediction"
 
 # Race-day sources beside the card, one asset each (issue 13), keyed like the race days.
-DIVIDENDS_ASSET = "race_day_dividends"  # API301 Dividend_rate_total
-CONFIRMED_ODDS_ASSET = "race_day_confirmed_odds"  # API160_1 integratedInfo_1
+DIVIDENDS_ASSET = "race_day_dividends"
+DIVIDENDS_API = "API301"  # Dividend_rate_total
+CONFIRMED_ODDS_ASSET = "race_day_confirmed_odds"
+CONFIRMED_ODDS_API = "API160_1"  # integratedInfo_1
 MARKET_ASSETS: tuple[str, ...] = (DIVIDENDS_ASSET, CONFIRMED_ODDS_ASSET)
 SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
 

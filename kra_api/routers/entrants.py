@@ -10,10 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 
 from kra_api.auth import Caller, require_read
-from kra_api.routers.params import RaceDateQuery
+from kra_api.routers.params import MeetsQuery, RaceDateQuery, unknown_meets
 from kra_api.schemas import check_race_date
 from kra_api.services.entrants import MAX_RANGE_DAYS, as_csv, as_records, entrant_page
-from kra_pipeline.contract import MEET_CODES, MEET_HELP
 
 router = APIRouter(prefix="/api/v2/entrants", tags=["entrants"])
 MAX_LIMIT = 5000
@@ -26,7 +25,7 @@ async def list_entrants(
     date_from: RaceDateQuery,
     date_to: RaceDateQuery,
     _caller: Annotated[Caller, Depends(require_read)],
-    meet: Annotated[list[int] | None, Query(description=f"{MEET_HELP}; repeat")] = None,
+    meet: MeetsQuery = None,
     form: Annotated[bool, Query(description="add point-in-time form columns")] = True,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 1000,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -48,10 +47,8 @@ async def list_entrants(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"at most {MAX_RANGE_DAYS} days per request; use `kra export` for more",
         )
-    if meet is not None and any(m not in MEET_CODES for m in meet):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"meet must be one of {MEET_HELP}"
-        )
+    if reason := unknown_meets(meet):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=reason)
     page, total = await asyncio.to_thread(
         entrant_page, date_from, date_to, meet, form, limit, offset
     )

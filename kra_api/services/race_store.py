@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 
-from kra_pipeline.store.views import list_races
+from kra_pipeline.store.views import list_races, race_page
 
 
 def races_for_day(
@@ -22,6 +22,16 @@ def races_for_day(
     if wanted:
         documents = [race for race in documents if int(race.get("race_no", 0)) in wanted]
     return documents
+
+
+def races_in_range(
+    date_from: str, date_to: str, meets: list[int], limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the races in the range, JSON-ready, and how many races the range holds."""
+    from kra_pipeline.store.db import get_engine
+
+    races, total = race_page(get_engine(), date_from, date_to, meets, limit, offset)
+    return [jsonable_encoder(race) for race in races], total
 
 
 def check_store() -> str:

@@ -68,7 +68,6 @@ def test_bad_collection_bodies_are_422_with_a_reason(
     ("params", "says"),
     [
         ({"meet": 1}, "date"),
-        ({"date": "20250622"}, "meet"),
         ({"date": "2025-06-22", "meet": 1}, "date"),
         ({"date": "20250230", "meet": 1}, "not a calendar day"),
         ({"date": "20250622", "meet": 0}, "meet"),
@@ -85,6 +84,13 @@ def test_bad_race_day_queries_are_422(
     answer = client.get(path, params=params, headers=HEADERS_A)
     assert answer.status_code == 422
     assert says in answer.text
+
+
+def test_the_status_of_a_race_day_needs_its_meet(client: TestClient) -> None:
+    """/races without a meet means every meet; a status is of one race day, so it refuses."""
+    answer = client.get("/api/v2/collection/status", params={"date": "20250622"}, headers=HEADERS_A)
+    assert answer.status_code == 422
+    assert "meet" in answer.text
 
 
 @pytest.mark.parametrize(

@@ -130,5 +130,7 @@ def pool_grid_asset(name: str, api: str, what: str) -> AssetsDefinition:
     return _pool_grid
 
 
-race_day_dividends = pool_grid_asset(c.DIVIDENDS_ASSET, "API301", "Race-day dividends")
-race_day_confirmed_odds = pool_grid_asset(c.CONFIRMED_ODDS_ASSET, "API160_1", "Confirmed odds")
+race_day_dividends = pool_grid_asset(c.DIVIDENDS_ASSET, c.DIVIDENDS_API, "Race-day dividends")
+race_day_confirmed_odds = pool_grid_asset(
+    c.CONFIRMED_ODDS_ASSET, c.CONFIRMED_ODDS_API, "Confirmed odds"
+)

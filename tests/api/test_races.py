@@ -1,0 +1,138 @@
+"""GET /api/v2/races: one day or a range of days and meets, paged, with scratch reasons,
+track and the dividends each pool paid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kra_pipeline.contract import DIVIDENDS_API
+from kra_pipeline.kra.fields import split_track
+from kra_pipeline.kra.pools import parse_pool_rows
+from kra_pipeline.store.db import dispose_engines, get_engine
+from kra_pipeline.store.market import replace_pool_combinations
+from kra_pipeline.store.scratches import replace_scratches
+from kra_simulator.world import SimulatedWorld
+from tests.api.conftest import HEADERS_A
+from tests.features.history import TODAY, simulated_race_days, write_race_days
+
+SPAN = ("20250103", "20250112")
+MEETS = (1, 2)
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Race days of two meets over ten days; the first day of meet 1 also has its dividends
+    and scratches, as the market and scratch assets store them."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('races') / 'races.sqlite'}"
+    engine = get_engine(url)
+    days = {}
+    for meet in MEETS:
+        days.update(simulated_race_days(*SPAN, meet=meet))
+    write_race_days(engine, days)
+    priced_day = min(day for day, meet in days if meet == 1)
+    world = SimulatedWorld(today=TODAY)
+    grid = parse_pool_rows(world.dividend_items(1, priced_day))
+    replace_pool_combinations(engine, priced_day, 1, DIVIDENDS_API, grid.combinations)
+    scratches = world.scratch_items(1, priced_day)
+    replace_scratches(engine, priced_day, 1, scratches)
+    dispose_engines()
+    keys = sorted(
+        (day, meet, race.race_no) for (day, meet), races in days.items() for race in races
+    )
+    prices = {(x.race_no, x.pool, x.legs): x.odds for x in grid.combinations}
+    return {
+        "url": url,
+        "keys": keys,
+        "priced_day": priced_day,
+        "prices": prices,
+        "scratches": {(s["rcNo"], s["chulNo"]): s["reason"] for s in scratches},
+    }
+
+
+@pytest.fixture
+def api(client: TestClient, stored: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("KRA_DATABASE_URL", stored["url"])
+    return client
+
+
+def _get(api: TestClient, **params: Any) -> Any:
+    response = api.get("/api/v2/races", params=params, headers=HEADERS_A)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_pages_of_a_range_cover_every_race_once_in_order(
+    api: TestClient, stored: dict[str, Any]
+) -> None:
+    seen, offset = [], 0
+    while True:
+        page = _get(api, date_from=SPAN[0], date_to=SPAN[1], limit=7, offset=offset)
+        assert page["total"] == len(stored["keys"])
+        assert page["count"] == len(page["races"]) <= 7
+        if not page["races"]:
+            break
+        seen += [(r["race_date"], r["meet"], r["race_no"]) for r in page["races"]]
+        offset += 7
+    assert seen == stored["keys"]
+    assert page["date"] is None and page["meets"] == [1, 2, 3]
+
+
+def test_meets_narrow_the_range_and_one_day_keeps_the_original_answer(
+    api: TestClient, stored: dict[str, Any]
+) -> None:
+    jeju = _get(api, date_from=SPAN[0], date_to=SPAN[1], meet=2, limit=500)
+    assert [(r["race_date"], r["race_no"]) for r in jeju["races"]] == [
+        (day, race_no) for day, meet, race_no in stored["keys"] if meet == 2
+    ]
+    day = _get(api, date=stored["priced_day"], meet=1)
+    assert (day["date"], day["meet"]) == (stored["priced_day"], 1)
+    expected = [no for d, m, no in stored["keys"] if (d, m) == (stored["priced_day"], 1)]
+    assert [r["race_no"] for r in day["races"]] == expected == list(range(1, len(expected) + 1))
+    assert all(race["entrants"] for race in day["races"])
+
+
+def test_a_race_carries_what_each_pool_paid_its_scratches_and_its_track(
+    api: TestClient, stored: dict[str, Any]
+) -> None:
+    races = _get(api, date=stored["priced_day"], meet=1)["races"]
+    for race in races:
+        assert (race["track_condition"], race["track_moisture"]) == split_track(race["track"])
+        order = sorted(
+            (e for e in race["entrants"] if e["result"] and e["result"]["finish_position"]),
+            key=lambda e: e["result"]["finish_position"],
+        )
+        paid = {(d["pool"], tuple(d["legs"])): d["odds"] for d in race["dividends"]}
+        winner = order[0]["gate_no"]
+        assert paid[("WIN", (winner,))] == stored["prices"][(race["race_no"], "WIN", (winner,))]
+        exacta = (order[0]["gate_no"], order[1]["gate_no"])
+        assert paid[("EXA", exacta)] == stored["prices"][(race["race_no"], "EXA", exacta)]
+        assert ("QNL", tuple(sorted(exacta))) in paid
+        for entrant in race["entrants"]:
+            reason = stored["scratches"].get((race["race_no"], entrant["gate_no"]))
+            assert entrant["scratch_reason"] == reason
+    assert any(stored["scratches"]), "the simulated day should have a scratch"
+    other_day = _get(api, date_from=SPAN[0], date_to=SPAN[1], meet=2, limit=1)["races"][0]
+    assert other_day["dividends"] is None  # not fetched yet, not "paid nothing"
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"date": "20250103", "date_from": "20250103"}, "not both"),
+        ({}, "give date"),
+        ({"date_from": "20250112", "date_to": "20250103"}, "swap"),
+        ({"date": "20250103", "meet": 7}, "meet must be one of"),
+        ({"date": "20250230"}, "calendar day"),
+        ({"date_from": "20140101", "date_to": "20140102"}, "2015"),
+        ({"date": "20250103", "limit": 0}, "limit"),
+    ],
+)
+def test_bad_selections_are_a_422_with_the_reason(
+    api: TestClient, params: dict[str, Any], reason: str
+) -> None:
+    response = api.get("/api/v2/races", params=params, headers=HEADERS_A)
+    assert response.status_code == 422, response.text
+    assert reason in response.text
