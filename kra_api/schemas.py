@@ -11,7 +11,8 @@ from kra_pipeline.contract import MAX_RACE_NO, MEET_CODES, MEET_HELP
 
 JobStatus = Literal["queued", "processing", "completed", "failed", "cancelled"]
 JobType = Literal["collection", "enrichment", "batch", "backfill"]
-DayStatus = Literal["pending", "running", "completed", "failed"]
+# "waiting": a spent daily quota stopped the day's run; it resumes after the reset by itself.
+DayStatus = Literal["pending", "running", "completed", "failed", "waiting"]
 
 
 # How much of a caller's input an error message may quote (a 100 KB input is not echoed).
@@ -147,6 +148,9 @@ class CollectionStatus(BaseModel):
     enrichment_status: DayStatus
     result_status: Literal["pending", "partial", "completed"]
     last_updated: datetime | None
+    waiting_until: datetime | None = Field(
+        None, description="When waiting: the daily quota's reset, after which the day resumes"
+    )
 
 
 class JobSummary(BaseModel):

@@ -88,8 +88,16 @@ CONFIGURATION_ERROR_TAG = "kra/configuration_error"
 KRA_UNREACHABLE_TAG = "kra/unreachable"
 # Set on a run that got answers from KRA: it clears the two tags above for health checks.
 KRA_REACHED_TAG = "kra/reached"
+# Set on a run a spent daily quota stopped; the value is the reset (ISO, 00:00 KST), after which
+# the resume sensor re-requests the race days the run left undone.
+DAILY_QUOTA_TAG = "kra/daily_quota_reset"
+# Set on a run the resume sensor requested: the id of the run it resumes.
+RESUMES_RUN_TAG = "kra/resumes_run"
 # Tags Dagster itself puts on partitioned and backfill runs.
 PARTITION_TAG = "dagster/partition"
+# A run of many partitions (a backfill batch) names its first and last key instead.
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 BACKFILL_TAG = "dagster/backfill"
 
 # --- materialization metadata (written by the assets, read by the sensor and the REST status) --

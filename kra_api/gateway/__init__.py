@@ -16,6 +16,7 @@ from kra_api.gateway.launches import GatewayUnavailable, GraphQLLaunches, Launch
 from kra_api.gateway.records import (
     LogLine,
     Materialization,
+    QuotaStop,
     RunDetail,
     RunView,
     options_tag,
@@ -48,6 +49,7 @@ __all__ = [
     "LaunchRejected",
     "LogLine",
     "Materialization",
+    "QuotaStop",
     "RunDetail",
     "RunView",
     "options_tag",

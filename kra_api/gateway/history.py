@@ -20,6 +20,7 @@ from dagster import (
 from kra_api.gateway.records import (
     LogLine,
     Materialization,
+    QuotaStop,
     RunDetail,
     RunView,
     first_real_cause,
@@ -33,6 +34,7 @@ from kra_pipeline.contract import (
     API_CALLS,
     BACKFILL_TAG,
     CONFIGURATION_ERROR_TAG,
+    DAILY_QUOTA_TAG,
     ENRICHED_ASSET,
     JOB_TYPE_TAG,
     KRA_REACHED_TAG,
@@ -41,8 +43,11 @@ from kra_pipeline.contract import (
     RACE_DAY_ASSETS,
     RAW_ASSET,
 )
+from kra_pipeline.defs.partitions import race_day_keys_of_run
 from kra_pipeline.store.db import SCHEMA_LOCK
 
+# How many recent quota-stopped runs a race day's status looks through.
+QUOTA_STOP_SCAN = 50
 IN_FLIGHT = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 _STEP_END = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
@@ -206,6 +211,19 @@ class RunHistory:
         }
 
     # -- materializations -----------------------------------------------------------------
+    def quota_stop(self, partition_key: str) -> QuotaStop | None:
+        """The newest run a spent daily quota stopped that covered this race day, if any."""
+        for record in self.table_reads.runs_tagged(DAILY_QUOTA_TAG, "FAILURE", QUOTA_STOP_SCAN):
+            tags = record.dagster_run.tags
+            if partition_key in race_day_keys_of_run(tags):
+                try:
+                    reset = datetime.fromisoformat(tags[DAILY_QUOTA_TAG])
+                except ValueError:
+                    continue
+                stopped = record.update_timestamp
+                return QuotaStop(record.dagster_run.run_id, stopped, reset)
+        return None
+
     def latest_materializations(self, partition_key: str) -> dict[str, Materialization]:
         """The newest materialization of each race-day asset for one partition."""
         entries = self.table_reads.newest_materializations(partition_key, RACE_DAY_ASSETS)
@@ -286,26 +304,9 @@ class RunHistory:
         return self.instance.get_runs_count()
 
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-
-
 def _run_partitions(tags: Any, partitions: Sequence[str]) -> int:
-    """How many of a backfill's partitions one run covered: one for a single-partition run,
-    the backfill's keys of that meet between the range's dates for a batched run (the daemon
-    batches race days per meet and date range)."""
-    if PARTITION_TAG in tags:
-        return 1
-    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
-    if not start or not end:
-        return 0
-    (first, meet), (last, _) = start.split("|"), end.split("|")
-    return sum(
-        1
-        for key in partitions
-        for date, key_meet in [key.split("|")]
-        if key_meet == meet and first <= date <= last
-    )
+    """How many of a backfill's partitions one run covered (one, or its batch's range)."""
+    return len(set(race_day_keys_of_run(tags)) & set(partitions))
 
 
 def _backfill_partitions(backfill: Any) -> list[str]:

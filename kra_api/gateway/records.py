@@ -59,6 +59,16 @@ class Materialization:
     metadata: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class QuotaStop:
+    """A run that a spent daily quota stopped: when, and when the quota resets (the resume
+    sensor asks again for its undone race days after that)."""
+
+    run_id: str
+    stopped_at: datetime
+    resets_at: datetime
+
+
 def timestamp_or_none(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value else None
 

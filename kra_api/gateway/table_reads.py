@@ -151,6 +151,17 @@ class TableReads:
             rows = conn.execute(_PARTITION_RUNS, {"partition": partition_key, "limit": limit})
             return [_run_record(row) for row in rows]
 
+    def runs_tagged(self, tag: str, status: str, limit: int) -> list[RunRecord]:
+        """The newest runs in `status` that carry `tag` (whatever its value)."""
+        query = (
+            sa.select(*_RUN_RECORD_COLUMNS)
+            .where(RunsTable.c.status == status, _runs_tagged(tag, RunTagsTable.c.key == tag))
+            .order_by(RunsTable.c.id.desc())
+            .limit(limit)
+        )
+        with self._runs_connection() as conn:
+            return [_run_record(row) for row in conn.execute(query)]
+
     def caller_runs(
         self,
         caller: str,

@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kra_api.gateway import FINISHED, IN_FLIGHT, DagsterGateway, Materialization, RunView
+from kra_api.gateway import (
+    FINISHED,
+    IN_FLIGHT,
+    DagsterGateway,
+    Materialization,
+    QuotaStop,
+    RunView,
+)
 from kra_pipeline.contract import (
     COLLECT_WITH_ENRICHMENT_JOB,
     COLLECTED_ASSET,
@@ -43,6 +50,19 @@ def _stage(mat: Materialization | None, runs: list[RunView], jobs: tuple[str, ..
     return "completed" if mat is not None else "pending"
 
 
+def _waiting(
+    stage: str, mat: Materialization | None, stop: QuotaStop | None, runs: list[RunView]
+) -> bool:
+    """A stage that a quota-stopped run left undone: nothing stored by that run or since, and
+    no run of the day running or failing for another reason after it."""
+    if stop is None or stage == "running":
+        return False
+    if mat is not None and (mat.run_id == stop.run_id or mat.timestamp >= stop.stopped_at):
+        return False
+    later = [r for r in runs if r.created_at is not None and r.created_at > stop.stopped_at]
+    return not any(r.status == "FAILURE" for r in later)
+
+
 def compute_collection_status(gateway: DagsterGateway, race_date: str, meet: int) -> dict[str, Any]:
     """The status document of one race day (date YYYYMMDD, meet 1..3)."""
     key = str(race_day_key(race_date, meet))
@@ -61,8 +81,11 @@ def compute_collection_status(gateway: DagsterGateway, race_date: str, meet: int
     enrichment_status = _stage(enriched, runs, (COLLECT_WITH_ENRICHMENT_JOB,))
     if collected is not None and collection_status == "completed" and total_races > collected_races:
         collection_status = "running" if any(r.status in IN_FLIGHT for r in runs) else "pending"
+    stop = gateway.quota_stop(key)
+    if _waiting(collection_status, collected, stop, runs):
+        collection_status = "waiting"
 
-    if collection_status in ("running", "failed"):
+    if collection_status in ("running", "failed", "waiting"):
         overall = collection_status
     elif enrichment_status == "running":
         overall = "running"
@@ -89,4 +112,5 @@ def compute_collection_status(gateway: DagsterGateway, race_date: str, meet: int
         "enrichment_status": enrichment_status,
         "result_status": result_status,
         "last_updated": max(stamps) if stamps else None,
+        "waiting_until": stop.resets_at if stop is not None and overall == "waiting" else None,
     }

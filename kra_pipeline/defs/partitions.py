@@ -5,6 +5,9 @@ Importable on its own so the REST shim can validate keys without loading the ass
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+
 from dagster import (
     DailyPartitionsDefinition,
     MonthlyPartitionsDefinition,
@@ -18,6 +21,9 @@ from kra_pipeline.contract import (
     FIRST_RACE_DATE,
     MEET_CODES,
     MONTH_FORMAT,
+    PARTITION_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
     TIMEZONE,
 )
 
@@ -62,3 +68,42 @@ def split_race_day_key(key: str | MultiPartitionKey) -> tuple[str, int]:
         key = race_day_partitions.get_partition_key_from_str(str(key))
     dims = key.keys_by_dimension
     return dims["date"], int(dims["meet"])
+
+
+def race_day_keys_of_run(tags: Mapping[str, str]) -> list[str]:
+    """The race-day keys a run covers, from its tags: its one partition, or every date of the
+    range for the range's meet (Dagster batches race days per meet and date range)."""
+    if PARTITION_TAG in tags:
+        return [tags[PARTITION_TAG]]
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if not start or not end:
+        return []
+    (first, meet), (last, _) = split_race_day_key(start), split_race_day_key(end)
+    day, stop = datetime.strptime(first, DATE_FORMAT), datetime.strptime(last, DATE_FORMAT)
+    keys = []
+    while day <= stop:
+        keys.append(str(race_day_key(day.strftime(DATE_FORMAT), meet)))
+        day += timedelta(days=1)
+    return keys
+
+
+def race_day_ranges(keys: Iterable[str], most: int) -> Iterator[tuple[str, str]]:
+    """(first, last) keys of runs of consecutive dates per meet, at most `most` days each: how
+    a set of race days is asked for in as few batched runs as the backfill policy allows."""
+    by_meet: dict[int, list[datetime]] = {}
+    for key in keys:
+        race_date, meet = split_race_day_key(key)
+        by_meet.setdefault(meet, []).append(datetime.strptime(race_date, DATE_FORMAT))
+    for meet, days in sorted(by_meet.items()):
+        days.sort()
+        start = previous = days[0]
+        for day in days[1:]:
+            if day - previous != timedelta(days=1) or (day - start).days >= most:
+                yield _key(start, meet), _key(previous, meet)
+                start = day
+            previous = day
+        yield _key(start, meet), _key(previous, meet)
+
+
+def _key(day: datetime, meet: int) -> str:
+    return str(race_day_key(day.strftime(DATE_FORMAT), meet))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from dagster import ConfigurableResource, DagsterInstance, Failure, InitResourceContext
@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from kra_pipeline.contract import (
     CONFIGURATION_ERROR_TAG,
+    DAILY_QUOTA_TAG,
     KRA_CLIENT_RESOURCE,
     KRA_REACHED_TAG,
     KRA_UNREACHABLE_TAG,
@@ -22,6 +23,7 @@ from kra_pipeline.contract import (
 )
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
+from kra_pipeline.kra.daily_quota import KST, next_reset
 from kra_pipeline.kra.errors import (
     UNREACHABLE_CODES,
     KraConfigurationError,
@@ -62,13 +64,15 @@ class KraApiResource(ConfigurableResource):
         except (KraConfigurationError, KraRequestError, KraDailyQuotaError) as error:
             if isinstance(error, KraConfigurationError):
                 self._mark_run(CONFIGURATION_ERROR_TAG)
+            elif isinstance(error, KraDailyQuotaError):
+                self._mark_run(DAILY_QUOTA_TAG, next_reset(datetime.now(KST)).isoformat())
             raise Failure(description=str(error), allow_retries=False) from error
         except KraTransientError as error:
             if error.code in UNREACHABLE_CODES:
                 self._mark_run(KRA_UNREACHABLE_TAG)
             raise  # the step's retry policy decides; the tag tells health checks meanwhile
 
-    def _mark_run(self, tag: str) -> None:
+    def _mark_run(self, tag: str, value: str = "true") -> None:
         """Tag the run with what KRA did, so health checks see it without calling KRA.
 
         Only a hint for /health/detailed: if Dagster's storage cannot take the tag (it is
@@ -77,7 +81,7 @@ class KraApiResource(ConfigurableResource):
         if self._instance is None or self._run_id is None:
             return
         try:
-            self._instance.add_run_tags(self._run_id, {tag: "true"})
+            self._instance.add_run_tags(self._run_id, {tag: value})
         except Exception as error:
             log.warning("kra.run_tag_lost", tag=tag, error=str(error).splitlines()[0][:200])
 

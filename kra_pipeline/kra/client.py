@@ -7,6 +7,7 @@ wait (Retry-After when given) and retry, transient faults retry with jittered ba
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections import Counter
@@ -18,18 +19,19 @@ import structlog
 from tenacity import (
     RetryCallState,
     Retrying,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
 
 from kra_pipeline.contract import RACE_DATE_RE
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.daily_quota import DailyQuota
+from kra_pipeline.kra.daily_quota import KST, DailyQuota, next_reset
 from kra_pipeline.kra.envelope import Envelope, parse_body
 from kra_pipeline.kra.errors import (
     NETWORK_CODE,
     TIMEOUT_CODE,
+    KraDailyQuotaError,
     KraError,
     KraQuotaError,
     KraRequestError,
@@ -75,8 +77,9 @@ PORTAL_DATASETS: dict[str, str] = {
 # A whole day of one pool grid is 6k-13k rows: one large page keeps it to one call per day.
 POOL_GRID_PAGE_SIZE = 20_000
 
-# A Retry-After longer than this is a daily quota: better to fail than to hang a run.
-MAX_RETRY_AFTER_SECONDS = 300.0
+# A Retry-After longer than this is a daily quota: better to stop the step (the days left
+# resume after the reset) than to hang a run for a quarter of an hour.
+MAX_RETRY_AFTER_SECONDS = 60.0
 
 _SERVICE_KEY_IN_URL = re.compile(r"(serviceKey=)[^&]*", re.IGNORECASE)
 
@@ -307,13 +310,24 @@ class KraClient:
 
     def _get_page(self, api: str, params: dict[str, Any]) -> Envelope:
         retrying = Retrying(
-            retry=retry_if_exception_type((KraTransientError, KraQuotaError)),
+            retry=retry_if_exception(_worth_retrying),
             stop=stop_after_attempt(self.settings.api_max_attempts),
             wait=self._wait_before_retry,
             before_sleep=lambda state: self._note_retry(api, state),
             reraise=True,
         )
-        return retrying(self._attempt, api, params)
+        try:
+            return retrying(self._attempt, api, params)
+        except KraQuotaError as error:
+            # A refusal that outlasts a short wait is the day's quota, whatever KRA calls it.
+            reset = next_reset(dt.datetime.now(KST))
+            raise KraDailyQuotaError(
+                error.code,
+                api,
+                f"KRA kept refusing {api} for quota ({error.message}); treated as the daily "
+                f"quota, which resets at {reset:%Y-%m-%d %H:%M} KST. The step stops without "
+                "retrying; the days left resume after the reset",
+            ) from error
 
     def _wait_before_retry(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -391,6 +405,13 @@ class KraClient:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    """Transient faults, and quota refusals that ask for a short wait (or none)."""
+    if isinstance(error, KraQuotaError):
+        return error.retry_after is None or error.retry_after <= MAX_RETRY_AFTER_SECONDS
+    return isinstance(error, KraTransientError)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

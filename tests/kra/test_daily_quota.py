@@ -91,3 +91,31 @@ def test_a_step_over_the_quota_fails_at_once_without_retries(
     assert "daily quota of API214_1 is spent" in str(failures[0].event_specific_data.error)
     assert [e for e in second.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"] == []
     assert server.stats.calls["API214_1"] == 1
+
+
+def test_a_quota_refusal_that_outlasts_a_short_wait_is_the_daily_quota(
+    start_kra_simulator: Callable[..., SimulatorServer],
+) -> None:
+    """KRA's own count says no (code 22) though ours was lifted: after the short retries the
+    client stops as for a spent daily quota instead of retrying for a quarter of an hour."""
+    server = start_kra_simulator(daily_quota=1)
+    quick = {"daily_quota": 0, "api_max_attempts": 3, "api_backoff_seconds": 0.05}
+    with KraClient(settings(server, **quick)) as client:
+        client.fetch_race_day(1, DAYS[0])
+        with pytest.raises(KraDailyQuotaError) as raised:
+            client.fetch_race_day(1, DAYS[1])
+    assert server.stats.calls["API214_1"] == 1 + 3
+    message = str(raised.value)
+    assert "treated as the daily quota" in message and "00:00 KST" in message
+
+
+def test_a_long_retry_after_is_not_waited_for(
+    start_kra_simulator: Callable[..., SimulatorServer],
+) -> None:
+    server = start_kra_simulator(quota_per_window=1, quota_window_seconds=600, quota_mode="429")
+    with KraClient(settings(server, daily_quota=0, rate_limit_per_minute=1000)) as client:
+        client.fetch_race_day(1, DAYS[0])
+        with pytest.raises(KraDailyQuotaError, match="HTTP 429"):
+            client.fetch_race_day(1, DAYS[1])
+        assert client.stats.retries["API214_1"] == 0
+    assert server.stats.calls["API214_1"] == 2

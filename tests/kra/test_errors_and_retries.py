@@ -18,7 +18,7 @@ from kra_pipeline.kra.client import KraClient, redact
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import (
     KraConfigurationError,
-    KraQuotaError,
+    KraDailyQuotaError,
     KraRequestError,
     KraTransientError,
 )
@@ -166,10 +166,10 @@ def test_quota_honours_retry_after_then_retries(client_for: Any) -> None:
     assert client.stats.retries["API214_1"] == 1
 
 
-def test_quota_code_22_is_retried_and_finally_reported_as_quota(client_for: Any) -> None:
+def test_quota_code_22_is_retried_then_stops_as_the_daily_quota(client_for: Any) -> None:
     quota = load_sample_text("reconstructed_datagokr_service_header_error_22.json")
     server = ScriptedServer(lambda request: httpx.Response(200, text=quota))
-    with pytest.raises(KraQuotaError, match="KRA_RATE_LIMIT_PER_MINUTE"):
+    with pytest.raises(KraDailyQuotaError, match=r"KRA_RATE_LIMIT_PER_MINUTE.*00:00 KST"):
         client_for(server, api_max_attempts=2).fetch_trainer("70180")
     assert len(server.requests) == 2
 

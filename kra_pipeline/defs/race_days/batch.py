@@ -10,11 +10,13 @@ gets one result per check: passed when every day passed, the failing days named.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
+    AssetMaterialization,
     BackfillPolicy,
     MaterializeResult,
 )
@@ -41,6 +43,7 @@ class BatchReport:
         self._batched = len(context.partition_keys) > 1
         self._metadata: dict[str, Any] = {}
         self._checks: dict[str, list[AssetCheckResult]] = {}
+        self._finished: dict[str, dict[str, Any]] = {}
 
     def add(
         self,
@@ -50,9 +53,31 @@ class BatchReport:
     ) -> None:
         if self._batched:
             self._context.add_asset_metadata(dict(metadata), partition_key=key)
+            self._finished[key] = dict(metadata)
         else:
             self._metadata = dict(metadata)
         self._checks[key] = list(checks)
+
+    @contextmanager
+    def keeping_finished(self) -> Iterator[None]:
+        """If the batch fails part-way (a spent daily quota, a fault past its retries), record
+        the race days it already stored as materialized before the failure goes on: a re-run
+        or the quota resume then redoes only the days left, and spends no call on the others."""
+        try:
+            yield
+        except BaseException:
+            for key, metadata in self._finished.items():
+                self._context.log_event(
+                    AssetMaterialization(
+                        asset_key=self._context.asset_key, partition=key, metadata=metadata
+                    )
+                )
+            if self._finished:
+                self._context.log.info(
+                    f"{len(self._finished)} of {len(self._context.partition_keys)} race days "
+                    "were stored before the failure and are recorded as materialized"
+                )
+            raise
 
     def result(self) -> MaterializeResult:
         """The step's result: the one partition's metadata, or none (each partition has its

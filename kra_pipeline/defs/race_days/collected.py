@@ -35,24 +35,26 @@ def collected_race_day(
 ) -> MaterializeResult:
     engine = race_store.engine()
     report = BatchReport(context)
-    for key, race_date, meet in race_days_of(context):
-        pages = race_days.load_raw_race_day(engine, race_date, meet)
-        if pages is None:
-            raise ValueError(
-                f"no raw answer stored for {race_date} meet {meet}: materialize {c.RAW_ASSET} first"
+    with report.keeping_finished():
+        for key, race_date, meet in race_days_of(context):
+            pages = race_days.load_raw_race_day(engine, race_date, meet)
+            if pages is None:
+                raise ValueError(
+                    f"no raw answer stored for {race_date} meet {meet}: "
+                    f"materialize {c.RAW_ASSET} first"
+                )
+            races = selected_races(group_races(parse_race_day(pages)), race_selection)
+            race_days.replace_collected_race_day(
+                engine, race_date, meet, races, race_numbers=race_selection.chosen()
             )
-        races = selected_races(group_races(parse_race_day(pages)), race_selection)
-        race_days.replace_collected_race_day(
-            engine, race_date, meet, races, race_numbers=race_selection.chosen()
-        )
-        stored = race_days.load_collected_race_day(engine, race_date, meet)
-        metadata = {
-            c.RACE_COUNT: len(stored),
-            c.ENTRY_COUNT: sum(len(race.entrants) for race in stored),
-            c.FINISHED_RACE_COUNT: sum(1 for race in stored if race.is_finished),
-            c.RACE_NUMBERS: [race.race_no for race in stored],
-            c.PREVIEW: MetadataValue.md(races_markdown(stored)),
-        }
-        cards = load_race_cards(engine, race_date, meet)
-        report.add(key, metadata, collected_check_results(stored, cards))
+            stored = race_days.load_collected_race_day(engine, race_date, meet)
+            metadata = {
+                c.RACE_COUNT: len(stored),
+                c.ENTRY_COUNT: sum(len(race.entrants) for race in stored),
+                c.FINISHED_RACE_COUNT: sum(1 for race in stored if race.is_finished),
+                c.RACE_NUMBERS: [race.race_no for race in stored],
+                c.PREVIEW: MetadataValue.md(races_markdown(stored)),
+            }
+            cards = load_race_cards(engine, race_date, meet)
+            report.add(key, metadata, collected_check_results(stored, cards))
     return report.result()

@@ -39,7 +39,11 @@ def enriched_race_day(
     reference_cache: ReferenceCache,
 ) -> MaterializeResult:
     report = BatchReport(context)
-    with race_store.writable() as engine, kra_open_api.client() as client:
+    with (
+        race_store.writable() as engine,
+        kra_open_api.client() as client,
+        report.keeping_finished(),
+    ):
         for key, race_date, meet in race_days_of(context):
             races = selected_races(
                 race_days.load_collected_race_day(engine, race_date, meet), race_selection

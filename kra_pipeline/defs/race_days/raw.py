@@ -35,7 +35,11 @@ def raw_race_day(
     context: AssetExecutionContext, kra_open_api: KraApiResource, race_store: RaceStoreResource
 ) -> MaterializeResult:
     report = BatchReport(context)
-    with kra_open_api.client() as client, race_store.writable() as engine:
+    with (
+        kra_open_api.client() as client,
+        race_store.writable() as engine,
+        report.keeping_finished(),
+    ):
         for key, race_date, meet in race_days_of(context):
             raw = collect_raw_day(client, engine, race_date, meet)
             races = group_races(parse_race_day(raw.pages))

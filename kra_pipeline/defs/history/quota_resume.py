@@ -1,0 +1,151 @@
+"""Resume the race days a spent daily quota left undone, once KRA's count has reset.
+
+A step that meets the daily quota stops at once and its run is tagged with the reset time
+(00:00 KST). After that time this sensor asks again for exactly the race days the run did not
+finish, in as few batched runs as the backfill policy allows, so a history backfill that needs
+more than a day's quota completes over several days with nothing for the user to re-launch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    AssetSelection,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunRecord,
+    RunRequest,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
+
+from kra_pipeline.contract import (
+    CALLER_TAG,
+    DAILY_QUOTA_TAG,
+    JOB_TYPE_TAG,
+    PARTITION_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    RESUMES_RUN_TAG,
+)
+from kra_pipeline.defs.market import market_assets
+from kra_pipeline.defs.partitions import race_day_keys_of_run, race_day_ranges
+from kra_pipeline.defs.race_days import race_day_assets
+from kra_pipeline.defs.race_days.batch import PARTITIONS_PER_RUN
+from kra_pipeline.defs.scratches import scratch_assets
+
+# A quota-stopped run older than this is left to the user (it shows in the UI as failed).
+RESUME_LOOKBACK = timedelta(days=7)
+# The race-day assets that spend KRA calls, and so may be stopped by the daily quota.
+_RESUMABLE = (*race_day_assets, *market_assets, *scratch_assets)
+RESUMABLE_ASSET_KEYS = frozenset(key for definition in _RESUMABLE for key in definition.keys)
+_KEPT_TAGS = (CALLER_TAG, JOB_TYPE_TAG)
+
+
+def quota_stopped_runs(instance: DagsterInstance, now: datetime) -> list[RunRecord]:
+    """Recent failed runs that a spent daily quota stopped, newest first."""
+    records = instance.get_run_records(
+        RunsFilter(statuses=[DagsterRunStatus.FAILURE], updated_after=now - RESUME_LOOKBACK),
+        limit=500,
+    )
+    return [record for record in records if DAILY_QUOTA_TAG in record.dagster_run.tags]
+
+
+def reset_passed(record: RunRecord, now: datetime) -> bool:
+    """Whether the quota that stopped the run has reset (an unreadable tag counts as reset)."""
+    try:
+        reset = datetime.fromisoformat(record.dagster_run.tags[DAILY_QUOTA_TAG])
+    except ValueError:
+        return True
+    return now >= reset
+
+
+def planned_assets(instance: DagsterInstance, record: RunRecord) -> set[AssetKey]:
+    """The assets the run was to materialize: its selection, or (a run of a whole job, whose
+    selection is empty) the assets its plan announced."""
+    run = record.dagster_run
+    if run.asset_selection:
+        return set(run.asset_selection)
+    planned = instance.get_records_for_run(
+        run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED, limit=1000
+    ).records
+    return {
+        entry.event_log_entry.dagster_event.asset_key
+        for entry in planned
+        if entry.event_log_entry.dagster_event is not None
+        and entry.event_log_entry.dagster_event.asset_key is not None
+    }
+
+
+def undone_race_days(
+    instance: DagsterInstance, record: RunRecord, assets: list[AssetKey]
+) -> dict[str, tuple[AssetKey, ...]]:
+    """Each race day of the run with the selected assets it lacks: those not materialized since
+    the run began (a batch records the days it stored before it stopped)."""
+    keys = race_day_keys_of_run(record.dagster_run.tags)
+    began = record.start_time or record.create_timestamp.timestamp()
+    done: dict[AssetKey, set[str]] = {}
+    for asset_key in assets:
+        result = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=asset_key, asset_partitions=keys, after_timestamp=began),
+            limit=len(keys) * 4,
+        )
+        done[asset_key] = {str(entry.partition_key) for entry in result.records}
+    lacking = {key: tuple(a for a in assets if key not in done[a]) for key in keys}
+    return {key: missing for key, missing in lacking.items() if missing}
+
+
+def resume_requests(instance: DagsterInstance, now: datetime) -> list[RunRequest]:
+    """For every quota-stopped run whose quota has reset, requests for the race days it left
+    undone: days lacking the same assets go together, in batches the backfill policy allows,
+    so no stored day is fetched again. Run keys make each request once, however many ticks."""
+    requests = []
+    for record in quota_stopped_runs(instance, now):
+        run = record.dagster_run
+        assets = sorted(planned_assets(instance, record) & RESUMABLE_ASSET_KEYS, key=str)
+        if not assets or not reset_passed(record, now):
+            continue
+        tags = {name: run.tags[name] for name in _KEPT_TAGS if name in run.tags}
+        tags[RESUMES_RUN_TAG] = run.run_id
+        by_missing: dict[tuple[AssetKey, ...], list[str]] = {}
+        for key, missing in undone_race_days(instance, record, assets).items():
+            by_missing.setdefault(missing, []).append(key)
+        for missing, keys in by_missing.items():
+            names = "+".join(asset.to_user_string() for asset in missing)
+            for first, last in race_day_ranges(keys, PARTITIONS_PER_RUN):
+                if first == last:
+                    batch = {PARTITION_TAG: first}
+                else:
+                    batch = {RANGE_START_TAG: first, RANGE_END_TAG: last}
+                requests.append(
+                    RunRequest(
+                        run_key=f"quota-resume:{run.run_id}:{names}:{first}",
+                        asset_selection=list(missing),
+                        tags={**tags, **batch},
+                    )
+                )
+    return requests
+
+
+@sensor(
+    target=AssetSelection.assets(*_RESUMABLE),
+    minimum_interval_seconds=300,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "After KRA's daily quota resets (00:00 KST), re-request the race days that a run "
+        "stopped by the spent quota left undone."
+    ),
+)
+def resume_after_daily_quota(context: SensorEvaluationContext) -> Iterator[RunRequest | SkipReason]:
+    requests = resume_requests(context.instance, datetime.now(UTC))
+    yield from requests
+    if not requests:
+        yield SkipReason("no race day waits for a daily quota that has reset")
