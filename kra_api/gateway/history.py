@@ -35,6 +35,7 @@ from kra_pipeline.contract import (
     BACKFILL_TAG,
     CONFIGURATION_ERROR_TAG,
     DAILY_QUOTA_TAG,
+    DIVIDENDS_ASSET,
     ENRICHED_ASSET,
     JOB_TYPE_TAG,
     KRA_REACHED_TAG,
@@ -225,8 +226,11 @@ class RunHistory:
         return None
 
     def latest_materializations(self, partition_key: str) -> dict[str, Materialization]:
-        """The newest materialization of each race-day asset for one partition."""
-        entries = self.table_reads.newest_materializations(partition_key, RACE_DAY_ASSETS)
+        """The newest materialization of each race-day asset (and of the dividends, which
+        complete a day's results) for one partition."""
+        entries = self.table_reads.newest_materializations(
+            partition_key, (*RACE_DAY_ASSETS, DIVIDENDS_ASSET)
+        )
         found: dict[str, Materialization] = {}
         for name, entry in entries.items():
             mat = entry.asset_materialization

@@ -20,6 +20,7 @@ from kra_api.gateway import (
 from kra_pipeline.contract import (
     COLLECT_WITH_ENRICHMENT_JOB,
     COLLECTED_ASSET,
+    DIVIDENDS_ASSET,
     ENRICHED_ASSET,
     FINISHED_RACE_COUNT,
     RACE_COUNT,
@@ -92,9 +93,14 @@ def compute_collection_status(gateway: DagsterGateway, race_date: str, meet: int
     else:
         overall = collection_status
 
+    # Results are complete once every race has finished and the dividends were fetched after
+    # the last collection (the market sensor fetches them once results are in).
+    dividends = mats.get(DIVIDENDS_ASSET)
+    priced = dividends is not None and collected is not None
+    priced = priced and dividends.timestamp >= collected.timestamp
     if finished_races == 0:
         result_status = "pending"
-    elif finished_races >= collected_races:
+    elif finished_races >= collected_races and priced:
         result_status = "completed"
     else:
         result_status = "partial"

@@ -49,7 +49,12 @@ def test_numbers_come_from_the_latest_materializations(
     _materialize(dagster_instance, "collected_race_day", race_count=11, finished_race_count=11)
     status = _status(client)
     assert status["enriched_races"] == 11
-    assert (status["enrichment_status"], status["result_status"]) == ("completed", "completed")
+    # every race has run, but the results are complete only with the dividends
+    assert (status["enrichment_status"], status["result_status"]) == ("completed", "partial")
+    _materialize(dagster_instance, "race_day_dividends", combination_count=900)
+    assert _status(client)["result_status"] == "completed"
+    _materialize(dagster_instance, "collected_race_day", race_count=11, finished_race_count=11)
+    assert _status(client)["result_status"] == "partial"  # re-collected: dividends again
     assert status["last_updated"] is not None
 
 
