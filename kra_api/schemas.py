@@ -78,6 +78,42 @@ class CollectionRequest(BaseModel):
         return sorted(set(value))
 
 
+class RaceResultRequest(BaseModel):
+    """One race of a collected race day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: str = Field(..., description="Race date YYYYMMDD", examples=["20250622"])
+    meet: StrictInt = Field(..., ge=min(MEET_CODES), le=max(MEET_CODES), description=MEET_HELP)
+    race_no: StrictInt = Field(..., ge=1, le=MAX_RACE_NO, description="Race number of the day")
+
+    @field_validator("date")
+    @classmethod
+    def _real_day(cls, value: str) -> str:
+        return check_race_date(value)
+
+
+class PlacedRunner(BaseModel):
+    position: int
+    gate_no: int
+    horse_no: str | None
+    horse_name: str | None
+    jockey_name: str | None
+    finish_time: float | None
+    win_odds: float | None = Field(None, description="Final win odds on the card")
+    place_odds: float | None = Field(None, description="Final place odds on the card")
+
+
+class RaceResult(BaseModel):
+    date: str
+    meet: int
+    race_no: int
+    top_three: list[PlacedRunner] = Field(..., description="In finishing order (ties share)")
+    dividends: list[dict[str, Any]] | None = Field(
+        None, description="What each pool paid (API301); null until the dividends are fetched"
+    )
+
+
 class BackfillRequest(BaseModel):
     """A range of race days to (re)collect as one Dagster backfill."""
 

@@ -19,6 +19,8 @@ from kra_api.schemas import (
     CollectionRequest,
     CollectionResult,
     CollectionStatus,
+    RaceResult,
+    RaceResultRequest,
     check_race_date,
 )
 from kra_api.services.collection_status import compute_collection_status
@@ -29,6 +31,7 @@ from kra_api.services.launcher import (
     RaceDayBusy,
     partition_key,
 )
+from kra_api.services.race_result import RaceNotStored, ResultNotYet, race_result
 from kra_api.services.race_store import races_for_day, without_results
 from kra_api.settings import ApiSettings
 
@@ -158,6 +161,25 @@ async def collection_status(
     except ValueError as exc:
         raise _unprocessable(exc) from exc
     return await asyncio.to_thread(compute_collection_status, gateway, date, meet)
+
+
+@router.post(
+    "/result",
+    response_model=RaceResult,
+    responses={404: {"description": "race not stored"}, 409: {"description": "no result yet"}},
+)
+async def collection_result(body: RaceResultRequest, _caller: Reader) -> Any:
+    """The top three of one collected race and what each pool paid, from the race store."""
+    try:
+        partition_key(body.date, body.meet)
+    except ValueError as exc:
+        raise _unprocessable(exc) from exc
+    try:
+        return await asyncio.to_thread(race_result, body.date, body.meet, body.race_no)
+    except RaceNotStored as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+    except ResultNotYet as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
 
 
 @router.post("/backfill", status_code=202, response_model=BackfillAccepted)

@@ -32,6 +32,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for meet in MEETS:
         days.update(simulated_race_days(*SPAN, meet=meet))
     write_race_days(engine, days)
+    write_race_days(engine, simulated_race_days(TODAY, TODAY, meet=1))  # not run yet
     priced_day = min(day for day, meet in days if meet == 1)
     world = SimulatedWorld(today=TODAY)
     grid = parse_pool_rows(world.dividend_items(1, priced_day))
@@ -136,3 +137,50 @@ def test_bad_selections_are_a_422_with_the_reason(
     response = api.get("/api/v2/races", params=params, headers=HEADERS_A)
     assert response.status_code == 422, response.text
     assert reason in response.text
+
+
+def _result(api: TestClient, **body: Any) -> Any:
+    return api.post("/api/v2/collection/result", json=body, headers=HEADERS_A)
+
+
+def test_the_result_of_a_race_is_its_top_three_and_what_the_pools_paid(
+    api: TestClient, stored: dict[str, Any]
+) -> None:
+    day = stored["priced_day"]
+    race = _get(api, date=day, meet=1)["races"][0]
+    answer = _result(api, date=day, meet=1, race_no=race["race_no"])
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    by_position = sorted(
+        (e["result"]["finish_position"], e["gate_no"])
+        for e in race["entrants"]
+        if e["result"] and e["result"]["finish_position"] and e["result"]["finish_position"] <= 3
+    )
+    assert [(r["position"], r["gate_no"]) for r in body["top_three"]] == by_position
+    assert [r["position"] for r in body["top_three"]] == [1, 2, 3]
+    winner = body["top_three"][0]["gate_no"]
+    win = [d for d in body["dividends"] if d["pool"] == "WIN"]
+    assert win == [{"pool": "WIN", "legs": [winner], "odds": win[0]["odds"], "is_capped": False}]
+    assert win[0]["odds"] == stored["prices"][(race["race_no"], "WIN", (winner,))]
+
+    unpriced = stored["keys"][-1]  # meet 2: results stored, dividends not fetched
+    other = _result(api, date=unpriced[0], meet=unpriced[1], race_no=unpriced[2])
+    assert other.status_code == 200 and other.json()["dividends"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "says"),
+    [
+        ({"date": TODAY, "meet": 1, "race_no": 1}, 409, "no results stored yet"),
+        ({"date": "20250104", "meet": 3, "race_no": 1}, 404, "collect the day first"),
+        ({"date": "20250103", "meet": 1, "race_no": 0}, 422, "race_no"),
+        ({"date": "20250103", "meet": 1}, 422, "race_no"),
+        ({"date": "20140103", "meet": 1, "race_no": 1}, 422, "2015"),
+    ],
+)
+def test_a_result_that_cannot_be_given_says_why(
+    api: TestClient, body: dict[str, Any], code: int, says: str
+) -> None:
+    answer = _result(api, **body)
+    assert answer.status_code == code, answer.text
+    assert says in answer.text
