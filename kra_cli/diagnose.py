@@ -37,6 +37,14 @@ def run_diagnosis(race_date: str | None, meet: int | None) -> dict[str, Any]:
     except Exception as exc:
         report["ok"] = False
         report["race_store"] = {"ok": False, "error": _first_line(exc)}
+    try:
+        from kra_pipeline.kra.access_book import access_summary
+        from kra_pipeline.kra.config import KraSettings
+        from kra_pipeline.kra.daily_quota import key_access
+
+        report["kra_apis"] = {"ok": True, **access_summary(key_access(KraSettings()))}
+    except Exception as exc:  # the limiter's store unreadable: said, not fatal
+        report["kra_apis"] = {"ok": False, "error": _first_line(exc)}
     if race_date is not None and meet is not None and report["dagster_storage"]["ok"]:
         report["collection_status"] = compute_collection_status(gateway, race_date, meet)
     return report
@@ -55,6 +63,15 @@ def _print_text(report: dict[str, Any]) -> None:
         click.echo(f"Race store: OK ({store['url']})")
     else:
         click.echo(f"Race store: FAILED - {store['error']}")
+    apis = report["kra_apis"]
+    if apis["ok"]:
+        usable = ", ".join(apis["usable"]) or "none answered yet"
+        refused = "; ".join(f"{api} ({why})" for api, why in apis["refused"].items())
+        click.echo(
+            f"KRA APIs this key may use: {usable}" + (f"; refused: {refused}" if refused else "")
+        )
+    else:
+        click.echo(f"KRA APIs: unknown - {apis['error']}")
     status = report.get("collection_status")
     if status:
         click.echo(

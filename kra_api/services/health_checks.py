@@ -15,11 +15,13 @@ from typing import Any
 from kra_api.gateway import DagsterGateway
 from kra_api.services.race_store import check_store
 from kra_api.services.stack_processes import RUNNING, process_state, read_stack_state
+from kra_pipeline.contract import SOURCE_DAY_API
 
 # The daemon writes a heartbeat every 30 s: two missed beats and some slack.
 HEARTBEAT_FRESH = timedelta(seconds=75)
 DAEMON = "dagster-daemon"
 ERROR_LIMIT = 300
+CORE_API = SOURCE_DAY_API  # race cards and results: without it no recent day is collected
 
 
 def _now() -> datetime:
@@ -88,6 +90,22 @@ def _kra_reachable(gateway: DagsterGateway) -> dict[str, Any]:
     raise RuntimeError(f"run {failure['run_id']} could not reach KRA at {failure['at']}: {cause}")
 
 
+def _kra_apis() -> dict[str, Any]:
+    """Which KRA APIs the key may use, as KRA's own answers told (no call is spent to find
+    out); unhealthy only when the card and results API itself is refused."""
+    from kra_pipeline.kra.access_book import access_summary
+    from kra_pipeline.kra.config import KraSettings
+    from kra_pipeline.kra.daily_quota import key_access
+
+    summary = access_summary(key_access(KraSettings()))
+    refused: dict[str, str] = summary["refused"]  # type: ignore[assignment]
+    if CORE_API in refused:
+        raise RuntimeError(
+            f"KRA refuses {CORE_API}, the race cards and results: {refused[CORE_API]}"
+        )
+    return {**summary, "learned_from": "KRA's answers to recent calls"}
+
+
 def _processes() -> dict[str, Any]:
     """Each child of `kra up`: pid, state and restarts; unhealthy when one is not running."""
     children = read_stack_state()
@@ -124,6 +142,7 @@ def detailed_checks(gateway: DagsterGateway) -> dict[str, dict[str, Any]]:
     checks = readiness_checks(gateway)
     checks["kra_api_key"] = _check(lambda: _kra_key(gateway))
     checks["kra_reachable"] = _check(lambda: _kra_reachable(gateway))
+    checks["kra_apis"] = _check(_kra_apis)
     if read_stack_state():
         checks["processes"] = _check(_processes)
     return checks

@@ -25,12 +25,15 @@ from tenacity import (
 )
 
 from kra_pipeline.contract import RACE_DATE_RE
+from kra_pipeline.kra.access_book import note_answer, note_refusal
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.daily_quota import KST, DailyQuota, next_reset
 from kra_pipeline.kra.envelope import Envelope, parse_body
 from kra_pipeline.kra.errors import (
     NETWORK_CODE,
+    SERVICE_NOT_GRANTED,
     TIMEOUT_CODE,
+    KraConfigurationError,
     KraDailyQuotaError,
     KraError,
     KraQuotaError,
@@ -136,6 +139,7 @@ class KraClient:
             headers={"Accept": "application/json"},
         )
         self.stats = CallStats()
+        self._answered: set[str] = set()
         first_wait = self.settings.api_backoff_seconds
         self._backoff = wait_exponential_jitter(
             multiplier=first_wait, max=max(30.0, first_wait), jitter=first_wait
@@ -317,7 +321,12 @@ class KraClient:
             reraise=True,
         )
         try:
-            return retrying(self._attempt, api, params)
+            envelope = retrying(self._attempt, api, params)
+        except KraConfigurationError as error:
+            if error.code == SERVICE_NOT_GRANTED:
+                note_refusal(self.daily_quota.engine, api, error.message)
+                self._answered.discard(api)
+            raise
         except KraQuotaError as error:
             # A refusal that outlasts a short wait is the day's quota, whatever KRA calls it.
             reset = next_reset(dt.datetime.now(KST))
@@ -328,6 +337,10 @@ class KraClient:
                 f"quota, which resets at {reset:%Y-%m-%d %H:%M} KST. The step stops without "
                 "retrying; the days left resume after the reset",
             ) from error
+        if api not in self._answered:  # once per API and client: the book is not a call log
+            note_answer(self.daily_quota.engine, api)
+            self._answered.add(api)
+        return envelope
 
     def _wait_before_retry(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, create_engine, text
 
 from kra_pipeline.contract import TIMEZONE
+from kra_pipeline.kra.access_book import ApiAccess, create_table, read_access
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraDailyQuotaError
 
@@ -54,6 +55,12 @@ class DailyQuota:
         self._engine: Engine = create_engine(_sqlalchemy_url(url))
         with self._engine.begin() as connection:
             connection.exec_driver_sql(_CREATE)
+        create_table(self._engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The store of the counts, shared with the book of which APIs answered."""
+        return self._engine
 
     @classmethod
     def from_settings(cls, settings: KraSettings) -> DailyQuota:
@@ -94,3 +101,12 @@ class DailyQuota:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+def key_access(settings: KraSettings) -> list[ApiAccess]:
+    """What KRA's answers told of each API for this key, read from the quota's store."""
+    quota = DailyQuota.from_settings(settings)
+    try:
+        return read_access(quota.engine)
+    finally:
+        quota.close()

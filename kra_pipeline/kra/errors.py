@@ -87,6 +87,9 @@ class KraTransientError(KraError):
     """A fault that usually goes away: 5xx, service codes 01/02/04/05/99, time-outs, torn bodies."""
 
 
+# The result code of an API the key was not granted (apply for it on data.go.kr).
+SERVICE_NOT_GRANTED = "20"
+
 # Codes of the transient errors raised when KRA did not answer at all (no HTTP response).
 TIMEOUT_CODE = "TIMEOUT"
 NETWORK_CODE = "NETWORK"

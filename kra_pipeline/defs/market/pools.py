@@ -24,7 +24,7 @@ from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
 from kra_pipeline.kra.client import PORTAL_DATASETS
-from kra_pipeline.kra.errors import KraConfigurationError
+from kra_pipeline.kra.errors import SERVICE_NOT_GRANTED, KraConfigurationError
 from kra_pipeline.kra.pools import PoolGrid, parse_pool_rows
 from kra_pipeline.store import market, race_days
 
@@ -99,7 +99,7 @@ def pool_grid_asset(name: str, api: str, what: str) -> AssetsDefinition:
                 try:
                     items = client.fetch_pool_grid(api, meet, race_date)
                 except KraConfigurationError as error:
-                    if error.code == "20":
+                    if error.code == SERVICE_NOT_GRANTED:
                         raise refusal(api, error) from error
                     raise
                 calls = client.stats.calls[api]

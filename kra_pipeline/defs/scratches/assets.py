@@ -20,7 +20,7 @@ from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.kra.errors import KraConfigurationError
+from kra_pipeline.kra.errors import SERVICE_NOT_GRANTED, KraConfigurationError
 from kra_pipeline.store import race_days, scratches
 from kra_pipeline.store.scratches import ScratchedEntrant
 
@@ -77,7 +77,7 @@ def race_day_scratches(
             try:
                 items = client.fetch_scratches(meet, race_date)
             except KraConfigurationError as error:
-                if error.code == "20":
+                if error.code == SERVICE_NOT_GRANTED:
                     raise refusal(API, error) from error
                 raise
             calls = client.stats.calls[API]
