@@ -57,6 +57,13 @@ CONFIRMED_ODDS_ASSET = "race_day_confirmed_odds"
 CONFIRMED_ODDS_API = "API160_1"  # integratedInfo_1
 MARKET_ASSETS: tuple[str, ...] = (DIVIDENDS_ASSET, CONFIRMED_ODDS_ASSET)
 SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
+# Upcoming race days: the partitions reach this many days past today (KST), and their cards
+# come from the entry sheet, kept as first seen.
+UPCOMING_DAYS = 3
+ENTRY_SHEET_ASSET = "upcoming_entry_sheet"
+ENTRY_SHEET_API = "API26_2"  # entrySheet_2
+UPCOMING_GROUP = "upcoming"
+COLLECT_UPCOMING_JOB = "collect_upcoming_cards"
 
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
 COLLECT_CARDS_ONLY_JOB = "collect_race_cards"
@@ -127,6 +134,8 @@ DUPLICATE_COUNT = "duplicate_count"
 PLACEHOLDER_COUNT = "placeholder_count"
 POOL_COUNTS = "pool_counts"
 SCRATCH_COUNT = "scratch_count"
+# upcoming_entry_sheet: entrants the sheet listed for the first time in this materialization.
+FIRST_SEEN_COUNT = "first_seen_count"
 
 
 # --- run config ------------------------------------------------------------------------------

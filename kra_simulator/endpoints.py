@@ -194,6 +194,11 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("API12_1", "jockeyInfo_1", jockeys),
         Endpoint("API19_1", "trainerInfo_1", trainers),
         Endpoint("API72_2", "racePlan_2", race_plans),
+        Endpoint(
+            "API26_2",
+            "entrySheet_2",
+            _by_day(lambda world, meet, day: world.entry_sheet_items(meet, day)),
+        ),
         Endpoint("API4_3", "raceResult_3", race_ledger),
         Endpoint(
             "API160_1",

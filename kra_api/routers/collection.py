@@ -29,10 +29,11 @@ from kra_api.services.launcher import (
     InvalidRaceDay,
     Launched,
     RaceDayBusy,
+    is_ahead,
     partition_key,
 )
 from kra_api.services.race_result import RaceNotStored, ResultNotYet, race_result
-from kra_api.services.race_store import races_for_day, without_results
+from kra_api.services.race_store import races_for_day, upcoming_races, without_results
 from kra_api.settings import ApiSettings
 
 router = APIRouter(prefix="/api/v2/collection", tags=["collection"])
@@ -97,7 +98,8 @@ async def collect(
             "follow webhook_url for the outcome"
         )
         return JSONResponse(_accepted(launched.run_id, estimate, message), status_code=202)
-    races = await asyncio.to_thread(races_for_day, body.date, body.meet, body.race_numbers)
+    read = upcoming_races if is_ahead(body.date) else races_for_day
+    races = await asyncio.to_thread(read, body.date, body.meet, body.race_numbers)
     if not body.options.get_results:
         races = [without_results(race) for race in races]
     if run.status != "SUCCESS" or not races:

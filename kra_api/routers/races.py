@@ -8,10 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from kra_api.auth import Caller, require_read
-from kra_api.routers.params import MeetsQuery, OptionalRaceDateQuery, unknown_meets
+from kra_api.routers.params import (
+    MeetQuery,
+    MeetsQuery,
+    OptionalRaceDateQuery,
+    RaceDateQuery,
+    unknown_meets,
+)
 from kra_api.schemas import RaceList, check_race_date
 from kra_api.services.launcher import partition_key
-from kra_api.services.race_store import races_in_range
+from kra_api.services.race_store import races_in_range, upcoming_races
 from kra_pipeline.contract import MEET_CODES
 
 router = APIRouter(prefix="/api/v2/races", tags=["races"])
@@ -65,3 +71,20 @@ async def list_races(
         "count": len(races),
         "races": races,
     }
+
+
+@router.get("/upcoming")
+async def list_upcoming_races(
+    date: RaceDateQuery,
+    meet: MeetQuery,
+    _caller: Annotated[Caller, Depends(require_read)],
+) -> Any:
+    """An upcoming day's card as its entry sheet (API26_2) first listed it: what was known
+    before the race, kept after the real card and the results arrive; empty until fetched."""
+    try:
+        check_race_date(date)
+        partition_key(date, meet)
+    except ValueError as exc:
+        raise _unprocessable(str(exc)) from exc
+    races = await asyncio.to_thread(upcoming_races, date, meet)
+    return {"date": date, "meet": meet, "count": len(races), "races": races}

@@ -7,17 +7,21 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from kra_api.gateway import FINISHED, DagsterGateway, RunView, options_tag
 from kra_api.schemas import BackfillRequest, CollectionRequest
 from kra_pipeline.contract import (
     CALLER_TAG,
     COLLECT_CARDS_ONLY_JOB,
+    COLLECT_UPCOMING_JOB,
     COLLECT_WITH_ENRICHMENT_JOB,
     DATE_FORMAT,
     JOB_TYPE_TAG,
     OPTIONS_TAG,
+    TIMEZONE,
+    UPCOMING_DAYS,
     race_selection_config,
     selected_race_numbers,
 )
@@ -57,7 +61,8 @@ def partition_key(race_date: str, meet: int) -> str:
         last = date_partitions.get_last_partition_key()
         raise InvalidRaceDay(
             f"date {race_date} is not a collectable race day: use a date from {FIRST_RACE_DATE} "
-            f"to {last} (today in Asia/Seoul is the latest)"
+            f"to {last} (today in Asia/Seoul and the {UPCOMING_DAYS} days after it, whose "
+            "entry sheets come out about two days ahead)"
         )
     return key
 
@@ -75,8 +80,16 @@ def backfill_partition_keys(request: BackfillRequest) -> list[str]:
     ]
 
 
-def collection_job(enrich: bool) -> str:
-    """The job a collection runs: with enrichment, or the race cards only."""
+def is_ahead(race_date: str) -> bool:
+    """A day after today in Seoul: its card is the entry sheet, not yet API214_1's."""
+    return race_date > datetime.now(ZoneInfo(TIMEZONE)).strftime(DATE_FORMAT)
+
+
+def collection_job(enrich: bool, race_date: str | None = None) -> str:
+    """The job a collection runs: the entry sheet for a day ahead; else with enrichment, or the
+    race cards only."""
+    if race_date is not None and is_ahead(race_date):
+        return COLLECT_UPCOMING_JOB
     return COLLECT_WITH_ENRICHMENT_JOB if enrich else COLLECT_CARDS_ONLY_JOB
 
 
@@ -109,7 +122,7 @@ class CollectionLauncher:
     def launch(self, request: CollectionRequest, caller: str) -> Launched:
         """Blocking; call through asyncio.to_thread."""
         key = partition_key(request.date, request.meet)
-        job = collection_job(request.options.enrich)
+        job = collection_job(request.options.enrich, request.date)
         races = sorted(request.race_numbers or [])
         options = options_tag(request.options.enrich, request.options.get_results)
         # The thread lock orders this process's requests; the store lock orders shim processes
@@ -127,7 +140,9 @@ class CollectionLauncher:
                     run.run_id,
                 )
             tags = {JOB_TYPE_TAG: "collection", CALLER_TAG: caller, OPTIONS_TAG: options}
-            run_id = self.gateway.launch_run(job, key, race_selection_config(races), tags)
+            # The entry sheet is stored whole: a race selection applies to the race-day jobs.
+            config = {} if job == COLLECT_UPCOMING_JOB else race_selection_config(races)
+            run_id = self.gateway.launch_run(job, key, config, tags)
         return Launched(run_id, reused=False)
 
     def estimated_seconds(self, enrich: bool) -> int:

@@ -25,15 +25,16 @@ from kra_pipeline.contract import (
     RANGE_END_TAG,
     RANGE_START_TAG,
     TIMEZONE,
+    UPCOMING_DAYS,
 )
 
 # Partition keys of the meet dimension: the meet codes as strings.
 MEETS: tuple[str, ...] = tuple(str(meet) for meet in MEET_CODES)
 
-# end_offset=1: today (KST) is a partition too, so today's card and this evening's results can
-# be collected before the day is over.
+# end_offset: today (KST) is a partition too, so today's card and this evening's results can be
+# collected before the day is over, and so are the UPCOMING_DAYS after it (their entry sheets).
 date_partitions = DailyPartitionsDefinition(
-    start_date=FIRST_RACE_DATE, fmt=DATE_FORMAT, timezone=TIMEZONE, end_offset=1
+    start_date=FIRST_RACE_DATE, fmt=DATE_FORMAT, timezone=TIMEZONE, end_offset=1 + UPCOMING_DAYS
 )
 meet_partitions = StaticPartitionsDefinition(list(MEETS))
 

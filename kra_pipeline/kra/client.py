@@ -66,6 +66,7 @@ ENDPOINTS: dict[str, str] = {
     "API160_1": "API160_1/integratedInfo_1",
     "API301": "API301/Dividend_rate_total",
     "API9_1": "API9_1/raceHorseCancelInfo_1",
+    "API26_2": "API26_2/entrySheet_2",
 }
 MONTH_RE = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
 
@@ -204,6 +205,14 @@ class KraClient:
         params = {"meet": meet_code(meet), "rc_date": race_date}
         items = self._fetch_all("API9_1", params)[1]
         self._check_day("API9_1", items, meet_code(meet), race_date)
+        return items
+
+    def fetch_entry_sheet(self, meet: int, race_date: str) -> list[dict[str, Any]]:
+        """The day's entry sheet (API26_2), one item per entrant; empty before KRA publishes
+        it (about two days ahead). Its career counters are today's values, not the form."""
+        params = {"meet": meet_code(meet), "rc_date": race_date}
+        items = self._fetch_all("API26_2", params)[1]
+        self._check_day("API26_2", items, meet_code(meet), race_date)
         return items
 
     @staticmethod

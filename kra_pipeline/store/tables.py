@@ -457,3 +457,32 @@ class ScratchRow(Base):
     reason: Mapped[str | None]
     raw: Mapped[dict[str, Any]]
     fetched_at: Mapped[datetime]
+
+
+class FirstSeenCardRow(Base):
+    """An entrant of a race day as its entry sheet (API26_2) first listed it, before the race:
+    kept whatever the real card and the results say later, so what was known before the race
+    stays knowable. `raw` holds the row as first seen, career counters included (a snapshot of
+    the day it was fetched, never form)."""
+
+    __tablename__ = "first_seen_cards"
+    __table_args__ = (UniqueConstraint(*ENTRANT_KEY),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    gate_no: Mapped[int]
+    horse_no: Mapped[str | None]
+    horse_name: Mapped[str | None]
+    jockey_no: Mapped[str | None]
+    jockey_name: Mapped[str | None]
+    trainer_no: Mapped[str | None]
+    trainer_name: Mapped[str | None]
+    distance: Mapped[int | None]
+    carried_weight: Mapped[float | None]
+    rating: Mapped[int | None]
+    post_time: Mapped[str | None] = mapped_column(String(5))
+    raw: Mapped[dict[str, Any]]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]

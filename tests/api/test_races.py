@@ -3,15 +3,19 @@ track and the dividends each pool paid."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kra_pipeline.contract import DIVIDENDS_API
+from kra_pipeline.kra.daily_quota import KST
+from kra_pipeline.kra.entry_sheet import parse_entry_sheet
 from kra_pipeline.kra.fields import split_track
 from kra_pipeline.kra.pools import parse_pool_rows
 from kra_pipeline.store.db import dispose_engines, get_engine
+from kra_pipeline.store.first_seen import keep_first_seen
 from kra_pipeline.store.market import replace_pool_combinations
 from kra_pipeline.store.scratches import replace_scratches
 from kra_simulator.world import SimulatedWorld
@@ -184,3 +188,31 @@ def test_a_result_that_cannot_be_given_says_why(
     answer = _result(api, **body)
     assert answer.status_code == code, answer.text
     assert says in answer.text
+
+
+def test_an_upcoming_day_shows_its_entry_sheet_card_as_first_seen(
+    api: TestClient, stored: dict[str, Any]
+) -> None:
+    today = datetime.now(KST).date()
+    world = SimulatedWorld(today=today.strftime("%Y%m%d"))
+    ahead = [today + timedelta(days=n) for n in (1, 2)]
+    race_date, meet = world.race_days(*(d.strftime("%Y%m%d") for d in ahead))[0]
+    assert _get(api, date=race_date, meet=meet)["races"] == []  # nothing collected yet
+    empty = api.get("/api/v2/races/upcoming", params={"date": race_date, "meet": meet},
+                    headers=HEADERS_A)  # fmt: skip
+    assert empty.status_code == 200 and empty.json()["races"] == []
+    rows = parse_entry_sheet(world.entry_sheet_items(meet, race_date))
+    keep_first_seen(get_engine(stored["url"]), race_date, meet, rows)
+    answer = api.get(
+        "/api/v2/races/upcoming", params={"date": race_date, "meet": meet}, headers=HEADERS_A
+    )
+    assert answer.status_code == 200, answer.text
+    races = answer.json()["races"]
+    assert sum(len(r["entrants"]) for r in races) == len(rows) > 0
+    assert {r["source"] for r in races} == {"API26_2"}
+    assert [r["race_no"] for r in races] == sorted({row.race_no for row in rows})
+    beyond = (today + timedelta(days=4)).strftime("%Y%m%d")
+    refused = api.get(
+        "/api/v2/races/upcoming", params={"date": beyond, "meet": 1}, headers=HEADERS_A
+    )
+    assert refused.status_code == 422 and "3 days after it" in refused.text

@@ -12,7 +12,6 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
-    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -22,26 +21,12 @@ from kra_pipeline import contract as c
 from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.refusals import only_this_source
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.kra.client import PORTAL_DATASETS
-from kra_pipeline.kra.errors import SERVICE_NOT_GRANTED, KraConfigurationError
 from kra_pipeline.kra.pools import PoolGrid, parse_pool_rows
 from kra_pipeline.store import market, race_days
 
 WINNERS_PRICED = "winners_priced"
-
-
-def refusal(api: str, error: KraConfigurationError) -> Failure:
-    """The failure of a source asset whose API the key may not use."""
-    dataset = PORTAL_DATASETS.get(api)
-    where = f"https://www.data.go.kr/data/{dataset}/openapi.do" if dataset else "data.go.kr"
-    return Failure(
-        description=(
-            f"{error.message}. Only this source failed; the race days are unaffected. "
-            f"Apply for {api} at {where} (the same key), then re-materialize this asset"
-        ),
-        allow_retries=False,
-    )
 
 
 def _winners_check(asset_name: str, problems: list[str], checked: int) -> AssetCheckResult:
@@ -96,12 +81,8 @@ def pool_grid_asset(name: str, api: str, what: str) -> AssetsDefinition:
         grid, calls = PoolGrid(), 0
         if finished:
             with kra_open_api.client() as client:
-                try:
+                with only_this_source(api):
                     items = client.fetch_pool_grid(api, meet, race_date)
-                except KraConfigurationError as error:
-                    if error.code == SERVICE_NOT_GRANTED:
-                        raise refusal(api, error) from error
-                    raise
                 calls = client.stats.calls[api]
             grid = parse_pool_rows(items)
             grid.combinations = [x for x in grid.combinations if x.race_no in finished]

@@ -15,12 +15,11 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.market.pools import refusal
 from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.refusals import only_this_source
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.kra.errors import SERVICE_NOT_GRANTED, KraConfigurationError
 from kra_pipeline.store import race_days, scratches
 from kra_pipeline.store.scratches import ScratchedEntrant
 
@@ -74,12 +73,8 @@ def race_day_scratches(
     # A day without racing has no scratches: no call (API9_1's quota is per day).
     if race_days.load_collected_race_day(race_store.engine(), race_date, meet):
         with kra_open_api.client() as client:
-            try:
+            with only_this_source(API):
                 items = client.fetch_scratches(meet, race_date)
-            except KraConfigurationError as error:
-                if error.code == SERVICE_NOT_GRANTED:
-                    raise refusal(API, error) from error
-                raise
             calls = client.stats.calls[API]
     with race_store.writable() as engine:
         count = scratches.replace_scratches(engine, race_date, meet, items)

@@ -1,0 +1,72 @@
+"""Cards of upcoming race days as first seen (API26_2): a row is written once, when its entrant
+first appears, and only its `last_seen_at` moves after that, so the card known before the race
+survives later sheets, the real card and the results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+
+from kra_pipeline.kra.entry_sheet import EntrySheetRow
+from kra_pipeline.store.db import read_session, write_session
+from kra_pipeline.store.keys import check_race_day, day_filter
+from kra_pipeline.store.tables import FirstSeenCardRow
+
+_COLUMNS = tuple(
+    column.name for column in FirstSeenCardRow.__table__.columns if column.name != "id"
+)
+
+
+def keep_first_seen(
+    engine: Engine, race_date: str, meet: int, rows: Sequence[EntrySheetRow]
+) -> int:
+    """Add the entrants not seen before (returns how many), touch the others."""
+    check_race_day(race_date, meet)
+    strays = sorted({row.race_date for row in rows} - {race_date})
+    if strays:
+        raise ValueError(f"entry-sheet rows of {strays} handed in for {race_date}")
+    now = datetime.now(UTC)
+    table = FirstSeenCardRow
+    with write_session(engine) as session:
+        seen = {
+            (race_no, gate_no)
+            for race_no, gate_no in session.execute(
+                select(table.race_no, table.gate_no).where(*day_filter(table, race_date, meet))
+            )
+        }
+        new = [
+            {**asdict(row), "meet": meet, "first_seen_at": now, "last_seen_at": now}
+            for row in rows
+            if (row.race_no, row.gate_no) not in seen
+        ]
+        if new:
+            session.execute(insert(table), new)
+        if seen:
+            session.execute(
+                update(table).where(*day_filter(table, race_date, meet)).values(last_seen_at=now)
+            )
+    return len(new)
+
+
+def load_first_seen(engine: Engine, race_date: str, meet: int) -> list[dict[str, Any]]:
+    """The day's first-seen card, in race and gate order, JSON-ready."""
+    check_race_day(race_date, meet)
+    table = FirstSeenCardRow
+    with read_session(engine) as session:
+        rows = session.scalars(
+            select(table)
+            .where(*day_filter(table, race_date, meet))
+            .order_by(table.race_no, table.gate_no)
+        ).all()
+        return [
+            {
+                name: (value.isoformat() if isinstance(value, datetime) else value)
+                for name in _COLUMNS
+                for value in [getattr(row, name)]
+            }
+            for row in rows
+        ]
