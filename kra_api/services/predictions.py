@@ -45,7 +45,7 @@ def _card() -> ModelCard:
 
 def predictions_for_day(race_date: str, meet: int, race_no: int | None) -> dict[str, Any]:
     """The day's races with each runner's win probability and rank, and the top three."""
-    from kra_pipeline.dataset import entrants
+    from kra_pipeline.prediction.cards import prediction_card
     from kra_pipeline.prediction.model import predict
     from kra_pipeline.store.db import get_engine
     from kra_pipeline.store.predictions import load_predictions
@@ -61,11 +61,11 @@ def predictions_for_day(race_date: str, meet: int, race_no: int | None) -> dict[
                 f"{card.trained_until}, which include {race_date}; train one with an earlier "
                 "cut-off to predict this day"
             )
-        day = entrants(race_date, race_date, [meet], results=False, form=True, engine=engine)
+        day, _ = prediction_card(engine, race_date, meet)
         if day.empty:
             raise NoCard(
-                f"no race card of {race_date} meet {meet} in the race store: collect it first "
-                "(POST /api/v2/collection/)"
+                f"no race card of {race_date} meet {meet} in the race store (nor an entry sheet "
+                "for a day ahead): collect it first (POST /api/v2/collection/)"
             )
         frame = predict(load(card), day).assign(model_version=card.version, predicted_at=None)
         source = "computed"

@@ -1,18 +1,19 @@
 """`race_predictions`: each runner's win probability and rank for one race day.
 
 Made by the newest model, and only by one trained on days before this one: a model that saw the
-day's results would predict them. A day that has results keeps the predictions made before.
+day's results would predict them. A day that has results keeps the predictions made before; a
+day ahead without a collected card is predicted from its first-seen entry sheet.
 """
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from kra_pipeline import contract as c
-from kra_pipeline.dataset import entrants
 from kra_pipeline.defs.features.form import entrant_form
 from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.prediction.model import race_model
 from kra_pipeline.defs.resources import RaceStoreResource
 from kra_pipeline.prediction import artefact
+from kra_pipeline.prediction.cards import prediction_card
 from kra_pipeline.prediction.model import predict
 from kra_pipeline.store.predictions import load_predictions, replace_predictions
 
@@ -45,7 +46,7 @@ def race_predictions(
             allow_retries=False,
         )
     with race_store.writable() as engine:
-        day = entrants(race_date, race_date, [meet], results=True, form=True, engine=engine)
+        day, source = prediction_card(engine, race_date, meet)
         stored = load_predictions(engine, race_date, meet)
         finished = bool(len(day)) and bool(day["is_finished"].any())
         if finished and len(stored):
@@ -66,6 +67,7 @@ def race_predictions(
             "model_version": card.version,
             "predicted_at": at.isoformat(),
             "after_results": finished,
+            "card": source,
             c.ENTRY_COUNT: len(predicted),
             c.PREVIEW: MetadataValue.md(
                 preview.round(4).to_markdown(index=False) if len(preview) else "-"

@@ -3,17 +3,23 @@ predicts a later day, keeps what it predicted once results exist, and refuses hi
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, instance_for_test, materialize
+from dagster import AssetMaterialization, DagsterInstance, instance_for_test, materialize
 
+from kra_pipeline import contract as c
 from kra_pipeline.defs.prediction import race_model, race_predictions
+from kra_pipeline.defs.prediction.sensor import upcoming_prediction_requests
 from kra_pipeline.defs.resources import RaceStoreResource
+from kra_pipeline.kra.entry_sheet import parse_entry_sheet
 from kra_pipeline.prediction.artefact import latest_card
 from kra_pipeline.store.db import dispose_engines, get_engine
+from kra_pipeline.store.first_seen import keep_first_seen
 from kra_pipeline.store.predictions import load_predictions
-from tests.features.history import MEET, copy_store
+from kra_simulator.world import SimulatedWorld
+from tests.features.history import LAST_DAY, MEET, RaceDays, copy_store, write_race_days
 
 CUTOFF = "20250301"
 
@@ -75,3 +81,40 @@ def test_train_then_predict_a_later_day_and_keep_it(store: str) -> None:
         assert not hindsight.success
         failure = next(e for e in hindsight.all_events if e.event_type_value == "STEP_FAILURE")
         assert "would know the results" in failure.step_failure_data.error.message
+
+
+def test_a_day_ahead_is_predicted_from_its_entry_sheet_and_kept_after_its_results(
+    store: str, race_days: RaceDays
+) -> None:
+    """The day after the stored history has only its first-seen entry sheet: it is predicted
+    from that card with form from the days before, and the results change nothing."""
+    day = min(d for d, m in race_days if d > LAST_DAY and m == MEET)
+    engine = get_engine(store)
+    sheet = parse_entry_sheet(SimulatedWorld(today=day).entry_sheet_items(MEET, day))
+    keep_first_seen(engine, day, MEET, sheet)
+    resources = {"race_store": RaceStoreResource(database_url=store)}
+    config = {"ops": {"race_model": {"config": {"cutoff": CUTOFF, "evaluation_weeks": 1}}}}
+    with instance_for_test() as instance:
+        sheet_key = f"{day}|{MEET}"
+        instance.report_runless_asset_event(
+            AssetMaterialization(c.ENTRY_SHEET_ASSET, partition=sheet_key,
+                                 metadata={c.ENTRY_COUNT: len(sheet)})
+        )  # fmt: skip
+        as_of = datetime.strptime(day, c.DATE_FORMAT) - timedelta(days=2)
+        assert upcoming_prediction_requests(instance, as_of)  # a sheet, no predictions yet
+        assert materialize([race_model], instance=instance, resources=resources,
+                           run_config=config).success  # fmt: skip
+        ahead = _predict(instance, store, day)
+        assert ahead.success
+        assert _metadata(ahead)["card"] == "entry sheet"
+        stored = load_predictions(engine, day, MEET)
+        assert sorted(zip(stored["race_no"], stored["gate_no"], strict=True)) == sorted(
+            (row.race_no, row.gate_no) for row in sheet
+        )
+        assert stored.groupby("race_no")["win_probability"].sum().to_numpy() == pytest.approx(1)
+        assert upcoming_prediction_requests(instance, as_of) == []  # predicted since the sheet
+
+        write_race_days(engine, {(day, MEET): race_days[(day, MEET)]})  # the day is run
+        after = _predict(instance, store, day)
+        assert _metadata(after)["kept"] is True
+        assert load_predictions(engine, day, MEET).equals(stored)

@@ -1,0 +1,71 @@
+"""Predict the days ahead as soon as their cards are in: a new entry sheet of today or the next
+days asks for that day's predictions, once per sheet, while a race model exists."""
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
+
+from kra_pipeline import contract as c
+from kra_pipeline.defs.partitions import MEETS, race_day_key
+from kra_pipeline.defs.prediction.predictions import race_predictions
+from kra_pipeline.kra.daily_quota import KST
+from kra_pipeline.prediction import artefact
+
+
+def _newest(instance: DagsterInstance, asset: str, partition: str):
+    found = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
+    ).records
+    return found[0] if found else None
+
+
+def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> list[RunRequest]:
+    """A request per day ahead (today included) whose newest entry sheet listed entrants and is
+    newer than the day's newest predictions."""
+    requests = []
+    for ahead in range(0, c.UPCOMING_DAYS + 1):
+        race_date = (today + timedelta(days=ahead)).strftime(c.DATE_FORMAT)
+        for meet in MEETS:
+            partition = str(race_day_key(race_date, meet))
+            sheet = _newest(instance, c.ENTRY_SHEET_ASSET, partition)
+            metadata = sheet.asset_materialization.metadata if sheet else {}
+            if sheet is None or not getattr(metadata.get(c.ENTRY_COUNT), "value", 0):
+                continue
+            predicted = _newest(instance, c.PREDICTIONS_ASSET, partition)
+            if predicted is not None and predicted.storage_id > sheet.storage_id:
+                continue
+            requests.append(
+                RunRequest(
+                    run_key=f"predict:{partition}:{sheet.storage_id}",
+                    partition_key=race_day_key(race_date, meet),
+                    asset_selection=[AssetKey(c.PREDICTIONS_ASSET)],
+                    tags={c.JOB_TYPE_TAG: "prediction"},
+                )
+            )
+    return requests
+
+
+@sensor(
+    target=[race_predictions],
+    minimum_interval_seconds=600,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Predict today and the days ahead once their entry sheets are fetched.",
+)
+def predict_upcoming_days(context: SensorEvaluationContext) -> Iterator[RunRequest | SkipReason]:
+    if artefact.latest_card() is None:
+        yield SkipReason(f"no race model yet: materialize {c.MODEL_ASSET} first")
+        return
+    requests = upcoming_prediction_requests(context.instance, datetime.now(KST))
+    yield from requests
+    if not requests:
+        yield SkipReason("no day ahead has an entry sheet newer than its predictions")
