@@ -1,10 +1,12 @@
-"""KRA calls per race-day partition for the sources beside the card (API301, API160_1, API9_1).
+"""KRA calls per race-day partition for the sources beside the card (API301, API160_1, API9_1,
+API189_1, API26_2).
 
     uv run python benchmarks/extra_sources_calls.py [--month YYYYMM] [--today YYYYMMDD]
 
 Every date × meet of one month, against the simulator, with the KraClient calls the assets
-make: the pool grids only for partitions with finished races, the scratches only for race
-days (the assets skip the other partitions without a call). Calls are the simulator's own
+make: the pool grids only for partitions with finished races, the scratches and the track
+reports only for race days, the entry sheet only for today and the three days after it (the
+assets skip the other partitions without a call). Calls are the simulator's own
 count. Target (issue 13): at most 3 calls per race-day partition per added API on average.
 """
 
@@ -14,11 +16,12 @@ import argparse
 
 import harness
 
+from kra_pipeline.defs.upcoming.entry_sheets import is_upcoming
 from kra_pipeline.kra.client import KraClient
 from kra_simulator import SimulatorConfig
 
 TARGET = 3.0
-APIS = ("API301", "API160_1", "API9_1")
+APIS = ("API301", "API160_1", "API9_1", "API189_1", "API26_2")
 
 
 def main() -> None:
@@ -40,13 +43,18 @@ def main() -> None:
                     for api in ("API301", "API160_1"):
                         rows += len(client.fetch_pool_grid(api, meet, race_date))
                 client.fetch_scratches(meet, race_date)
+                client.fetch_track(meet, race_date)
+        with KraClient() as client:
+            for race_date, meet in partitions:
+                if is_upcoming(race_date, args.today):
+                    client.fetch_entry_sheet(meet, race_date)
         calls = server.stats.calls
     print(f"{args.month}: {len(partitions)} partitions, {len(race_days)} race days, {rows} rows")
     print("| API | calls | per partition | per race day | target |")
     print("|---|---|---|---|---|")
     for api in APIS:
         n = calls.get(api, 0)
-        per_day = n / len(race_days)
+        per_day = n / len(race_days) if race_days else 0.0
         verdict = "met" if per_day <= TARGET else "MISSED"
         print(f"| {api} | {n} | {n / len(partitions):.2f} | {per_day:.2f} | {verdict} |")
 

@@ -57,6 +57,8 @@ CONFIRMED_ODDS_ASSET = "race_day_confirmed_odds"
 CONFIRMED_ODDS_API = "API160_1"  # integratedInfo_1
 MARKET_ASSETS: tuple[str, ...] = (DIVIDENDS_ASSET, CONFIRMED_ODDS_ASSET)
 SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
+TRACK_ASSET = "race_day_track"
+TRACK_API = "API189_1"  # Track_1
 # Upcoming race days: the partitions reach this many days past today (KST), and their cards
 # come from the entry sheet, kept as first seen.
 UPCOMING_DAYS = 3
@@ -134,6 +136,8 @@ DUPLICATE_COUNT = "duplicate_count"
 PLACEHOLDER_COUNT = "placeholder_count"
 POOL_COUNTS = "pool_counts"
 SCRATCH_COUNT = "scratch_count"
+# race_day_track: races whose track KRA had measured.
+MEASURED_RACE_COUNT = "measured_race_count"
 # upcoming_entry_sheet: entrants the sheet listed for the first time in this materialization.
 FIRST_SEEN_COUNT = "first_seen_count"
 

@@ -15,6 +15,7 @@ from kra_pipeline.defs.prediction import predict_upcoming_days, prediction_asset
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.resources import default_resources
 from kra_pipeline.defs.scratches import scratch_assets
+from kra_pipeline.defs.track import track_assets
 from kra_pipeline.defs.upcoming import collect_upcoming_cards, evening_entry_sheets, upcoming_assets
 
 defs = Definitions(
@@ -23,6 +24,7 @@ defs = Definitions(
         raw_race_month,
         *market_assets,
         *scratch_assets,
+        *track_assets,
         *upcoming_assets,
         *feature_assets,
         *prediction_assets,

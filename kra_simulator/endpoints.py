@@ -186,6 +186,24 @@ def trainers(world: SimulatedWorld, params: Mapping[str, str]) -> Records:
     return _filter_name(records, params, "tr_name", "trName")
 
 
+def track_reports(world: SimulatedWorld, params: Mapping[str, str]) -> Records:
+    """API189_1: one row per race for `rc_date_fr`..`rc_date_to` (one day, as clients send)."""
+    first = params.get("rc_date_fr", "").strip()
+    last = params.get("rc_date_to", "").strip() or first
+    try:
+        start = dt.datetime.strptime(first, "%Y%m%d").date()
+        end = dt.datetime.strptime(last, "%Y%m%d").date()
+    except ValueError:
+        return []
+    records: Records = []
+    day = start
+    while day <= end:
+        for meet in _meets(params):
+            records.extend(world.track_items(meet, day.strftime("%Y%m%d")))
+        day += dt.timedelta(days=1)
+    return records
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     e.api: e
     for e in (
@@ -194,6 +212,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("API12_1", "jockeyInfo_1", jockeys),
         Endpoint("API19_1", "trainerInfo_1", trainers),
         Endpoint("API72_2", "racePlan_2", race_plans),
+        Endpoint("API189_1", "Track_1", track_reports),
         Endpoint(
             "API26_2",
             "entrySheet_2",

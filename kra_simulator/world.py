@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 from typing import Any
 
-from kra_simulator import entry_sheet, ledger, names
+from kra_simulator import entry_sheet, ledger, names, track
 from kra_simulator.market import Combination, dividend_items, odds_items, race_grid
 from kra_simulator.racing import RaceDay, build_race_day, races_on, to_date
 from kra_simulator.records import horse_record, jockey_record, trainer_record
@@ -108,6 +108,13 @@ class SimulatedWorld:
     def race_plan_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
         """API72_2 items: one per race of the day, with the scheduled post time."""
         return [dict(i) for i in self._day(_meet(meet), _date_int(race_date)).plan]
+
+    def track_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
+        """API189_1 items of a day: one per race, measured once the race is run."""
+        meet, day = _meet(meet), _date_int(race_date)
+        return track.track_items(
+            self.race_day_items(meet, day), meet, self.has_results(day), f"{self.seed}"
+        )
 
     def entry_sheet_items(self, meet: int | str, race_date: str | int) -> list[dict[str, Any]]:
         """API26_2 items of a day: nothing before the sheet is published (two days ahead)."""

@@ -11,6 +11,8 @@ from kra_pipeline.contract import (
 )
 from kra_pipeline.defs.market import market_assets
 from kra_pipeline.defs.race_days import collected_race_day, enriched_race_day, raw_race_day
+from kra_pipeline.defs.scratches import scratch_assets
+from kra_pipeline.defs.track import track_assets
 
 collect_races = define_asset_job(
     COLLECT_WITH_ENRICHMENT_JOB,
@@ -26,6 +28,9 @@ collect_race_cards = define_asset_job(
 
 collect_race_market = define_asset_job(
     COLLECT_MARKET_JOB,
-    selection=AssetSelection.assets(*market_assets),
-    description="Fetch the dividends and confirmed odds of a race day whose results are stored.",
+    selection=AssetSelection.assets(*market_assets, *scratch_assets, *track_assets),
+    description=(
+        "Fetch the dividends, confirmed odds, scratches and track reports of a race day whose "
+        "results are stored (one call per source and day)."
+    ),
 )

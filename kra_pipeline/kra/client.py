@@ -67,6 +67,7 @@ ENDPOINTS: dict[str, str] = {
     "API301": "API301/Dividend_rate_total",
     "API9_1": "API9_1/raceHorseCancelInfo_1",
     "API26_2": "API26_2/entrySheet_2",
+    "API189_1": "API189_1/Track_1",
 }
 MONTH_RE = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
 
@@ -205,6 +206,14 @@ class KraClient:
         params = {"meet": meet_code(meet), "rc_date": race_date}
         items = self._fetch_all("API9_1", params)[1]
         self._check_day("API9_1", items, meet_code(meet), race_date)
+        return items
+
+    def fetch_track(self, meet: int, race_date: str) -> list[dict[str, Any]]:
+        """The day's track condition and weather (API189_1), one item per race. Asked for one
+        day (`rc_date_fr` = `rc_date_to`), the only form seen working."""
+        params = {"meet": meet_code(meet), "rc_date_fr": race_date, "rc_date_to": race_date}
+        items = self._fetch_all("API189_1", params)[1]
+        self._check_day("API189_1", items, meet_code(meet), race_date)
         return items
 
     def fetch_entry_sheet(self, meet: int, race_date: str) -> list[dict[str, Any]]:

@@ -486,3 +486,24 @@ class FirstSeenCardRow(Base):
     raw: Mapped[dict[str, Any]]
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+
+
+class TrackReportRow(Base):
+    """Track condition and weather of one race (API189_1); `raw` keeps KRA's row whole."""
+
+    __tablename__ = "track_reports"
+    __table_args__ = (UniqueConstraint(*RACE_KEY),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    race_date: Mapped[str] = mapped_column(RACE_DATE)
+    meet: Mapped[int]
+    race_no: Mapped[int]
+    condition: Mapped[str | None]
+    moisture: Mapped[float | None]
+    weather: Mapped[str | None]
+    temperature: Mapped[float | None]
+    humidity: Mapped[float | None]
+    wind_direction: Mapped[str | None]
+    wind_speed: Mapped[float | None]
+    raw: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime]

@@ -25,6 +25,7 @@ from kra_pipeline.store.tables import (
     RawRaceDayRow,
     ScratchRow,
 )
+from kra_pipeline.store.track import load_track_reports
 
 _ENRICHMENT_COLUMNS = (
     *(f"{kind}_{name}" for kind in DETAIL_KINDS for name in RATE_FIELDS),
@@ -74,10 +75,11 @@ def race_day_summary(engine: Engine, race_date: str, meet: int) -> RaceDaySummar
 
 def list_races(engine: Engine, race_date: str, meet: int) -> list[dict[str, Any]]:
     """JSON-ready races of a day: card per entrant, `result` once finished, `enrichment` if any,
-    the scratch reason KRA gave, the track parsed from its text and the paying dividends.
+    the scratch reason KRA gave, the track parsed from its text, API189_1's track and weather
+    report, and the paying dividends.
 
-    `result`, `enrichment` and `dividends` are None when absent, so clients can tell "not yet"
-    from zero.
+    `result`, `enrichment`, `dividends` and `track_report` are None when absent, so clients can
+    tell "not yet" from zero.
     """
     with read_session(engine) as session:
         day = read_race_day_rows(session, race_date, meet)
@@ -101,6 +103,7 @@ def list_races(engine: Engine, race_date: str, meet: int) -> list[dict[str, Any]
             )
         )
     dividends = _dividends(engine, race_date, meet) if priced else {}
+    track_reports = load_track_reports(engine, race_date, meet)
     entrants: dict[int, list[dict[str, Any]]] = {}
     for card in day.cards:
         gate = (card.race_no, card.gate_no)
@@ -128,6 +131,7 @@ def list_races(engine: Engine, race_date: str, meet: int) -> list[dict[str, Any]
                 "is_finished": race.is_finished,
                 "collected_at": race.collected_at.isoformat(),
                 "dividends": dividends.get(race.race_no),
+                "track_report": track_reports.get(race.race_no),
                 "entrants": entrants.get(race.race_no, []),
             }
         )

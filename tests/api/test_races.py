@@ -14,10 +14,12 @@ from kra_pipeline.kra.daily_quota import KST
 from kra_pipeline.kra.entry_sheet import parse_entry_sheet
 from kra_pipeline.kra.fields import split_track
 from kra_pipeline.kra.pools import parse_pool_rows
+from kra_pipeline.kra.track import parse_track
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_pipeline.store.first_seen import keep_first_seen
 from kra_pipeline.store.market import replace_pool_combinations
 from kra_pipeline.store.scratches import replace_scratches
+from kra_pipeline.store.track import replace_track_reports
 from kra_simulator.world import SimulatedWorld
 from tests.api.conftest import HEADERS_A
 from tests.features.history import TODAY, simulated_race_days, write_race_days
@@ -43,6 +45,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     replace_pool_combinations(engine, priced_day, 1, DIVIDENDS_API, grid.combinations)
     scratches = world.scratch_items(1, priced_day)
     replace_scratches(engine, priced_day, 1, scratches)
+    replace_track_reports(engine, priced_day, 1, parse_track(world.track_items(1, priced_day)))
     dispose_engines()
     keys = sorted(
         (day, meet, race.race_no) for (day, meet), races in days.items() for race in races
@@ -105,6 +108,8 @@ def test_a_race_carries_what_each_pool_paid_its_scratches_and_its_track(
     races = _get(api, date=stored["priced_day"], meet=1)["races"]
     for race in races:
         assert (race["track_condition"], race["track_moisture"]) == split_track(race["track"])
+        report = race["track_report"]  # API189_1 agrees with the card's track text
+        assert (report["condition"], report["moisture"]) == split_track(race["track"])
         order = sorted(
             (e for e in race["entrants"] if e["result"] and e["result"]["finish_position"]),
             key=lambda e: e["result"]["finish_position"],
@@ -121,6 +126,7 @@ def test_a_race_carries_what_each_pool_paid_its_scratches_and_its_track(
     assert any(stored["scratches"]), "the simulated day should have a scratch"
     other_day = _get(api, date_from=SPAN[0], date_to=SPAN[1], meet=2, limit=1)["races"][0]
     assert other_day["dividends"] is None  # not fetched yet, not "paid nothing"
+    assert other_day["track_report"] is None
 
 
 @pytest.mark.parametrize(

@@ -41,11 +41,12 @@ from kra_pipeline.defs.partitions import race_day_keys_of_run, race_day_ranges
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.race_days.batch import PARTITIONS_PER_RUN
 from kra_pipeline.defs.scratches import scratch_assets
+from kra_pipeline.defs.track import track_assets
 
 # A quota-stopped run older than this is left to the user (it shows in the UI as failed).
 RESUME_LOOKBACK = timedelta(days=7)
 # The race-day assets that spend KRA calls, and so may be stopped by the daily quota.
-_RESUMABLE = (*race_day_assets, *market_assets, *scratch_assets)
+_RESUMABLE = (*race_day_assets, *market_assets, *scratch_assets, *track_assets)
 RESUMABLE_ASSET_KEYS = frozenset(key for definition in _RESUMABLE for key in definition.keys)
 _KEPT_TAGS = (CALLER_TAG, JOB_TYPE_TAG)
 
