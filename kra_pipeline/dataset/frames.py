@@ -16,16 +16,25 @@ from kra_pipeline.contract import MEET_CODES, RACE_DATE_RE
 from kra_pipeline.dataset.schema import (
     CARD,
     ENRICHMENT,
+    KEY,
     RACE,
     RACE_COLUMNS,
     RESULT,
+    SCRATCH,
     Column,
     entrant_columns,
 )
 from kra_pipeline.features.form import ENTRANT_KEY, FORM_COLUMNS, compute_form
+from kra_pipeline.kra.fields import split_track
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.form import history_query, read_history
-from kra_pipeline.store.tables import EnrichedEntrantRow, EntrantResultRow, EntrantRow, RaceRow
+from kra_pipeline.store.tables import (
+    EnrichedEntrantRow,
+    EntrantResultRow,
+    EntrantRow,
+    RaceRow,
+    ScratchRow,
+)
 
 CHUNK_ROWS = 50_000
 
@@ -40,13 +49,13 @@ def races(
     """One row per stored race from `date_from` to `date_to` (YYYYMMDD, both included)."""
     engine = engine or get_engine()
     r = RaceRow
-    names = [name for name, *_ in RACE_COLUMNS]
+    names = [name for name, *_ in (*KEY, *RACE)]
     query = (
         select(*(getattr(r, name) for name in names))
         .where(*_range(r, date_from, date_to, meets))
         .order_by(r.race_date, r.meet, r.race_no)
     )
-    return typed(_read(engine, query, names), RACE_COLUMNS)
+    return typed(_with_parsed_track(_read(engine, query, names)), RACE_COLUMNS)
 
 
 def entrants(
@@ -99,6 +108,7 @@ def iter_entrants(
         frame = _read(engine, query, names)
         if frame.empty:
             continue
+        frame = _with_parsed_track(frame)
         if computed is not None:
             frame = frame.merge(computed, on=list(ENTRANT_KEY), how="left", validate="1:1")
         yield typed(frame, columns)
@@ -136,8 +146,14 @@ def _entrant_query(
         picks += [(res, n) for n, *_ in RESULT]
     if enrichment:
         picks += [(enr, n) for n, *_ in ENRICHMENT]
-    query = select(*(getattr(table, name) for table, name in picks)).join(
-        r, and_(r.race_date == e.race_date, r.meet == e.meet, r.race_no == e.race_no)
+    scratch = ScratchRow
+    query = (
+        select(
+            *(getattr(table, name) for table, name in picks),
+            *(scratch.reason.label(name) for name, *_ in SCRATCH),
+        )
+        .join(r, and_(r.race_date == e.race_date, r.meet == e.meet, r.race_no == e.race_no))
+        .outerjoin(scratch, and_(*(getattr(scratch, k) == getattr(e, k) for k in ENTRANT_KEY)))
     )
     for table, wanted in ((res, results), (enr, enrichment)):
         if wanted:
@@ -147,7 +163,7 @@ def _entrant_query(
     query = query.where(*_range(e, start, end, meets)).order_by(
         *(getattr(e, k) for k in ENTRANT_KEY)
     )
-    return query, [name for _, name in picks]
+    return query, [name for _, name in picks] + [name for name, *_ in SCRATCH]
 
 
 def _form(engine: Engine, date_from: str, date_to: str, meets: list[int] | None) -> pd.DataFrame:
@@ -158,6 +174,15 @@ def _form(engine: Engine, date_from: str, date_to: str, meets: list[int] | None)
         chosen &= history["meet"].isin(meets)
     form = compute_form(history, history[chosen])
     return form[[*ENTRANT_KEY, *FORM_COLUMNS]].astype({"race_date": object})
+
+
+def _with_parsed_track(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with `track` split into condition and moisture (TRACK_PARSED)."""
+    parsed = [split_track(text) for text in frame["track"]]
+    return frame.assign(
+        track_condition=[condition for condition, _ in parsed],
+        track_moisture=[moisture for _, moisture in parsed],
+    )
 
 
 def _read(engine: Engine, query: object, names: list[str]) -> pd.DataFrame:

@@ -28,6 +28,11 @@ RACE: tuple[Column, ...] = (
     ("start_time", "string", "", "scheduled post time"),
     ("is_finished", "bool", "", "the race has a result in the store"),
 )
+# Parsed from `track` when the frame is read (not stored): on every race, whatever its source.
+TRACK_PARSED: tuple[Column, ...] = (
+    ("track_condition", "string", "", "going, parsed from `track` (null before it is measured)"),
+    ("track_moisture", "Int64", "percent", "moisture of the track, parsed from `track`"),
+)
 CARD: tuple[Column, ...] = (
     ("gate_no", "Int64", "", "gate (saddle) number"),
     ("horse_no", "string", "", "KRA horse id (7 digits)"),
@@ -47,6 +52,9 @@ CARD: tuple[Column, ...] = (
     ("place_odds", "Float64", "decimal odds", "final place odds"),
     ("rating", "Int64", "rating points", "KRA rating on the card"),
     ("is_scratched", "bool", "", "withdrawn before the race (kept, flagged)"),
+)
+SCRATCH: tuple[Column, ...] = (
+    ("scratch_reason", "string", "", "KRA's reason for a scratch (API9_1), once fetched"),
 )
 RESULT: tuple[Column, ...] = (
     ("finish_position", "Int64", "position", "finishing position (null: not placed or not run)"),
@@ -81,7 +89,7 @@ FORM: tuple[Column, ...] = tuple(
 
 def entrant_columns(results: bool, enrichment: bool, form: bool) -> tuple[Column, ...]:
     """The columns of `dataset.entrants` with these switches, in frame order."""
-    columns = (*KEY, *RACE, *CARD)
+    columns = (*KEY, *RACE, *TRACK_PARSED, *CARD, *SCRATCH)
     if results:
         columns += RESULT
     if enrichment:
@@ -91,4 +99,4 @@ def entrant_columns(results: bool, enrichment: bool, form: bool) -> tuple[Column
     return columns
 
 
-RACE_COLUMNS: tuple[Column, ...] = (*KEY, *RACE)
+RACE_COLUMNS: tuple[Column, ...] = (*KEY, *RACE, *TRACK_PARSED)

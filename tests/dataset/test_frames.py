@@ -11,9 +11,12 @@ from sqlalchemy import Engine
 from kra_pipeline.dataset import entrants, races
 from kra_pipeline.dataset.schema import entrant_columns
 from kra_pipeline.features.form import compute_form
+from kra_pipeline.kra.fields import split_track
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_pipeline.store.form import history_query, read_history
-from tests.features.history import RaceDays, simulated_race_days, write_race_days
+from kra_pipeline.store.scratches import replace_scratches
+from kra_simulator.world import SimulatedWorld
+from tests.features.history import TODAY, RaceDays, simulated_race_days, write_race_days
 
 SPAN = ("20241220", "20250112")  # across a new year: two chunks
 
@@ -100,3 +103,28 @@ def test_sqlite_and_postgresql_give_the_same_frame(
 ) -> None:
     a = entrants(*SPAN, engine=sqlite_store, form=True)
     pd.testing.assert_frame_equal(a, entrants(*SPAN, engine=postgresql_store, form=True))
+
+
+def test_entrant_rows_carry_the_scratch_reason_and_the_parsed_track(
+    days: RaceDays, tmp_path: object
+) -> None:
+    engine = get_engine(f"sqlite:///{tmp_path}/extras.sqlite")
+    write_race_days(engine, days)
+    race_date, meet = min(days)
+    scratches = SimulatedWorld(today=TODAY).scratch_items(meet, race_date)
+    assert scratches, "the simulated day should have a scratch"
+    replace_scratches(engine, race_date, meet, scratches)
+    frame = entrants(race_date, race_date, [meet], engine=engine)
+    reasons = {(s["rcNo"], s["chulNo"]): s["reason"] for s in scratches}
+    got = {
+        (int(row.race_no), int(row.gate_no)): row.scratch_reason
+        for row in frame.itertuples()
+        if not pd.isna(row.scratch_reason)
+    }
+    assert got == reasons
+    for row in frame.itertuples():
+        condition, moisture = split_track(row.track)
+        assert (row.track_condition, row.track_moisture) == (condition, moisture)
+    day_races = races(race_date, race_date, [meet], engine=engine)
+    assert day_races["track_moisture"].dtype == "Int64"
+    engine.dispose()
