@@ -7,7 +7,6 @@ assets do not depend on these and stay collected.
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -23,6 +22,7 @@ from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.refusals import only_this_source
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.defs.source_checks import problems_check
 from kra_pipeline.kra.pools import PoolGrid, parse_pool_rows
 from kra_pipeline.store import market, race_days
 
@@ -30,13 +30,7 @@ WINNERS_PRICED = "winners_priced"
 
 
 def _winners_check(asset_name: str, problems: list[str], checked: int) -> AssetCheckResult:
-    return AssetCheckResult(
-        check_name=WINNERS_PRICED,
-        asset_key=AssetKey(asset_name),
-        passed=not problems,
-        severity=AssetCheckSeverity.WARN,
-        metadata={"problems": "; ".join(problems[:20]) or "none", "checked": checked},
-    )
+    return problems_check(WINNERS_PRICED, asset_name, problems, checked=checked)
 
 
 def _markdown(grid: PoolGrid) -> str:

@@ -5,7 +5,6 @@ from typing import Any
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -20,6 +19,7 @@ from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.refusals import only_this_source
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.defs.source_checks import problems_check
 from kra_pipeline.store import race_days, scratches
 from kra_pipeline.store.scratches import ScratchedEntrant
 
@@ -38,13 +38,7 @@ def check_scratches_agree(rows: list[ScratchedEntrant]) -> AssetCheckResult:
             problems.append(f"{where}: scratched by {API} but not on the card")
         elif not row.scratched_on_card:
             problems.append(f"{where}: scratched by {API} but has odds on the card")
-    return AssetCheckResult(
-        check_name=AGREES_WITH_CARD,
-        asset_key=AssetKey(c.SCRATCHES_ASSET),
-        passed=not problems,
-        severity=AssetCheckSeverity.WARN,
-        metadata={"problems": "; ".join(problems[:20]) or "none", "scratches": len(rows)},
-    )
+    return problems_check(AGREES_WITH_CARD, c.SCRATCHES_ASSET, problems, scratches=len(rows))
 
 
 @asset(

@@ -3,7 +3,6 @@ against the condition and moisture API214_1 writes into its `track` text."""
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -18,6 +17,7 @@ from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.refusals import only_this_source
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.defs.source_checks import problems_check
 from kra_pipeline.kra.models import Race
 from kra_pipeline.kra.track import TrackReport, parse_track
 from kra_pipeline.store import race_days
@@ -38,13 +38,7 @@ def check_track_agrees(reports: list[TrackReport], races: list[Race]) -> AssetCh
         moisture = None if report.moisture is None else int(report.moisture)
         if (report.condition, moisture) != theirs:
             problems.append(f"R{report.race_no}: {report.condition} {moisture}% vs card {theirs}")
-    return AssetCheckResult(
-        check_name=AGREES_WITH_CARD,
-        asset_key=AssetKey(c.TRACK_ASSET),
-        passed=not problems,
-        severity=AssetCheckSeverity.WARN,
-        metadata={"problems": "; ".join(problems[:20]) or "none", "races": len(reports)},
-    )
+    return problems_check(AGREES_WITH_CARD, c.TRACK_ASSET, problems, races=len(reports))
 
 
 @asset(
