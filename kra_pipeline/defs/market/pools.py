@@ -20,9 +20,9 @@ from kra_pipeline import contract as c
 from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.race_extras import problems_check
 from kra_pipeline.defs.refusals import only_this_source
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.defs.source_checks import problems_check
 from kra_pipeline.kra.pools import PoolGrid, parse_pool_rows
 from kra_pipeline.store import market, race_days
 

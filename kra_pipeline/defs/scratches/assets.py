@@ -5,21 +5,16 @@ from typing import Any
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSpec,
     AssetExecutionContext,
-    AssetKey,
     MaterializeResult,
     MetadataValue,
-    asset,
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
-from kra_pipeline.defs.race_days.collected import collected_race_day
-from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.partitions import split_race_day_key
+from kra_pipeline.defs.race_extras import problems_check, race_extra_asset
 from kra_pipeline.defs.refusals import only_this_source
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.defs.source_checks import problems_check
 from kra_pipeline.store import race_days, scratches
 from kra_pipeline.store.scratches import ScratchedEntrant
 
@@ -41,22 +36,11 @@ def check_scratches_agree(rows: list[ScratchedEntrant]) -> AssetCheckResult:
     return problems_check(AGREES_WITH_CARD, c.SCRATCHES_ASSET, problems, scratches=len(rows))
 
 
-@asset(
-    name=c.SCRATCHES_ASSET,
-    partitions_def=race_day_partitions,
-    deps=[collected_race_day],
-    pool=KRA_POOL,
-    retry_policy=KRA_RETRY_POLICY,
-    group_name="race_extras",
-    kinds={"python"},
-    check_specs=[
-        AssetCheckSpec(
-            AGREES_WITH_CARD,
-            asset=AssetKey(c.SCRATCHES_ASSET),
-            description="API9_1 scratches are the card's winOdds == 0 entrants",
-        )
-    ],
-    description="Scratched entrants with KRA's reason (API9_1), joined to the card.",
+@race_extra_asset(
+    c.SCRATCHES_ASSET,
+    AGREES_WITH_CARD,
+    "API9_1 scratches are the card's winOdds == 0 entrants",
+    "Scratched entrants with KRA's reason (API9_1), joined to the card.",
 )
 def race_day_scratches(
     context: AssetExecutionContext, kra_open_api: KraApiResource, race_store: RaceStoreResource

@@ -3,21 +3,16 @@ against the condition and moisture API214_1 writes into its `track` text."""
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSpec,
     AssetExecutionContext,
-    AssetKey,
     MaterializeResult,
     MetadataValue,
-    asset,
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
-from kra_pipeline.defs.race_days.collected import collected_race_day
-from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.partitions import split_race_day_key
+from kra_pipeline.defs.race_extras import problems_check, race_extra_asset
 from kra_pipeline.defs.refusals import only_this_source
 from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.defs.source_checks import problems_check
 from kra_pipeline.kra.models import Race
 from kra_pipeline.kra.track import TrackReport, parse_track
 from kra_pipeline.store import race_days
@@ -41,22 +36,11 @@ def check_track_agrees(reports: list[TrackReport], races: list[Race]) -> AssetCh
     return problems_check(AGREES_WITH_CARD, c.TRACK_ASSET, problems, races=len(reports))
 
 
-@asset(
-    name=c.TRACK_ASSET,
-    partitions_def=race_day_partitions,
-    deps=[collected_race_day],
-    pool=KRA_POOL,
-    retry_policy=KRA_RETRY_POLICY,
-    group_name="race_extras",
-    kinds={"python"},
-    check_specs=[
-        AssetCheckSpec(
-            AGREES_WITH_CARD,
-            asset=AssetKey(c.TRACK_ASSET),
-            description="API189_1's condition and moisture match API214_1's track text",
-        )
-    ],
-    description=f"Track condition, moisture and weather of each race ({c.TRACK_API}).",
+@race_extra_asset(
+    c.TRACK_ASSET,
+    AGREES_WITH_CARD,
+    "API189_1's condition and moisture match API214_1's track text",
+    f"Track condition, moisture and weather of each race ({c.TRACK_API}).",
 )
 def race_day_track(
     context: AssetExecutionContext, kra_open_api: KraApiResource, race_store: RaceStoreResource
