@@ -62,3 +62,23 @@ def test_the_check_names_each_disagreement():
     assert "gate 3: scratched by API9_1 but not on the card" in problems
     assert "gate 4: scratched by API9_1 but has odds on the card" in problems
     assert "gate 1" not in problems
+
+
+def test_a_key_without_api9_1_loses_only_the_scratches(start_kra_simulator, monkeypatch):
+    server = start_kra_simulator(today=TODAY, refused_apis={"API9_1"})
+    monkeypatch.setenv("KRA_API_BASE_URL", server.base_url)
+    monkeypatch.setenv("KRA_API_KEY", SIMULATOR_API_KEY)
+    race_date, meet = server.world.race_days("20250601", "20250619")[0]
+    with instance_for_test() as instance:
+        result = materialize(
+            [raw_race_day, collected_race_day, *scratch_assets],
+            partition_key=f"{race_date}|{meet}",
+            instance=instance,
+            resources=default_resources(),
+            raise_on_error=False,
+        )
+    done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert done == {"raw_race_day", "collected_race_day"}
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == "race_day_scratches"
+    assert "Apply for API9_1" in str(failure.event_specific_data.error.message)
