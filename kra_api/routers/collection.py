@@ -105,7 +105,12 @@ async def collect(
     if run.status != "SUCCESS" or not races:
         detail = await asyncio.to_thread(launcher.gateway.run_detail, run.run_id, 0)
         reason = detail.error_message or (
-            "the run succeeded but KRA returned no races for this day"
+            (
+                "the entry sheet of this day is not published yet (KRA puts it out about two "
+                "days before the races): ask again then"
+                if is_ahead(body.date)
+                else "the run succeeded but KRA returned no races for this day"
+            )
             if run.status == "SUCCESS"
             else f"the run ended {run.status.lower()}"
         )
