@@ -100,6 +100,9 @@ KRA_REACHED_TAG = "kra/reached"
 # Set on a run a spent daily quota stopped; the value is the reset (ISO, 00:00 KST), after which
 # the resume sensor re-requests the race days the run left undone.
 DAILY_QUOTA_TAG = "kra/daily_quota_reset"
+# A quota-stopped run older than this is not resumed (it stays failed for the user to re-run),
+# so the REST status no longer calls its days waiting either.
+QUOTA_RESUME_LOOKBACK_DAYS = 7
 # Set on a run the resume sensor requested: the id of the run it resumes.
 RESUMES_RUN_TAG = "kra/resumes_run"
 # Tags Dagster itself puts on partitioned and backfill runs.

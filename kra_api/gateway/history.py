@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dagster import (
@@ -41,6 +41,7 @@ from kra_pipeline.contract import (
     KRA_REACHED_TAG,
     KRA_UNREACHABLE_TAG,
     PARTITION_TAG,
+    QUOTA_RESUME_LOOKBACK_DAYS,
     RACE_DAY_ASSETS,
     RAW_ASSET,
 )
@@ -213,8 +214,13 @@ class RunHistory:
 
     # -- materializations -----------------------------------------------------------------
     def quota_stop(self, partition_key: str) -> QuotaStop | None:
-        """The newest run a spent daily quota stopped that covered this race day, if any."""
-        for record in self.table_reads.runs_tagged(DAILY_QUOTA_TAG, "FAILURE", QUOTA_STOP_SCAN):
+        """The newest run a spent daily quota stopped that covered this race day, if any, among
+        those recent enough for the resume sensor to take up."""
+        since = datetime.now(UTC) - timedelta(days=QUOTA_RESUME_LOOKBACK_DAYS)
+        stopped_runs = self.table_reads.runs_tagged(
+            DAILY_QUOTA_TAG, "FAILURE", since, QUOTA_STOP_SCAN
+        )
+        for record in stopped_runs:
             tags = record.dagster_run.tags
             if partition_key in race_day_keys_of_run(tags):
                 try:

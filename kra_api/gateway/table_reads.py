@@ -151,11 +151,19 @@ class TableReads:
             rows = conn.execute(_PARTITION_RUNS, {"partition": partition_key, "limit": limit})
             return [_run_record(row) for row in rows]
 
-    def runs_tagged(self, tag: str, status: str, limit: int) -> list[RunRecord]:
-        """The newest runs in `status` that carry `tag` (whatever its value)."""
+    def runs_tagged(
+        self, tag: str, status: str, updated_after: datetime, limit: int
+    ) -> list[RunRecord]:
+        """The newest runs in `status` updated after `updated_after` (UTC) that carry `tag`
+        (whatever its value)."""
         query = (
             sa.select(*_RUN_RECORD_COLUMNS)
-            .where(RunsTable.c.status == status, _runs_tagged(tag, RunTagsTable.c.key == tag))
+            .where(
+                RunsTable.c.status == status,
+                # Dagster stores naive UTC datetimes.
+                RunsTable.c.update_timestamp > updated_after.astimezone(UTC).replace(tzinfo=None),
+                _runs_tagged(tag, RunTagsTable.c.key == tag),
+            )
             .order_by(RunsTable.c.id.desc())
             .limit(limit)
         )

@@ -98,7 +98,7 @@ def _kra_apis() -> dict[str, Any]:
     from kra_pipeline.kra.daily_quota import key_access
 
     summary = access_summary(key_access(KraSettings()))
-    refused: dict[str, str] = summary["refused"]  # type: ignore[assignment]
+    refused = summary["refused"]
     if CORE_API in refused:
         raise RuntimeError(
             f"KRA refuses {CORE_API}, the race cards and results: {refused[CORE_API]}"

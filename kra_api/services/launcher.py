@@ -7,8 +7,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from kra_api.gateway import FINISHED, DagsterGateway, RunView, options_tag
 from kra_api.schemas import BackfillRequest, CollectionRequest
@@ -20,7 +19,6 @@ from kra_pipeline.contract import (
     DATE_FORMAT,
     JOB_TYPE_TAG,
     OPTIONS_TAG,
-    TIMEZONE,
     UPCOMING_DAYS,
     race_selection_config,
     selected_race_numbers,
@@ -28,6 +26,7 @@ from kra_pipeline.contract import (
 from kra_pipeline.defs.partitions import (
     FIRST_RACE_DATE,
     date_partitions,
+    kst_today,
     race_day_key,
     race_day_partitions,
 )
@@ -82,7 +81,7 @@ def backfill_partition_keys(request: BackfillRequest) -> list[str]:
 
 def is_ahead(race_date: str) -> bool:
     """A day after today in Seoul: its card is the entry sheet, not yet API214_1's."""
-    return race_date > datetime.now(ZoneInfo(TIMEZONE)).strftime(DATE_FORMAT)
+    return race_date > kst_today().strftime(DATE_FORMAT)
 
 
 def collection_job(enrich: bool, race_date: str | None = None) -> str:

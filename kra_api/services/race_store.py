@@ -24,50 +24,14 @@ def races_for_day(
     return documents
 
 
-# What an upcoming race carries (from its first entrant row) and what each entrant carries.
-_UPCOMING_RACE = ("distance", "post_time")
-_UPCOMING_ENTRANT = (
-    "gate_no",
-    "horse_no",
-    "horse_name",
-    "jockey_no",
-    "jockey_name",
-    "trainer_no",
-    "trainer_name",
-    "carried_weight",
-    "rating",
-    "first_seen_at",
-    "last_seen_at",
-)
-
-
 def upcoming_races(
     race_date: str, meet: int, race_numbers: Iterable[int] | None = None
 ) -> list[dict[str, Any]]:
-    """An upcoming day's card as its entry sheet first listed it, by race (empty until the
-    sheet is fetched)."""
-    from kra_pipeline.contract import ENTRY_SHEET_API
+    """An upcoming day's card as its entry sheet first listed it, by race, JSON-ready."""
     from kra_pipeline.store.db import get_engine
-    from kra_pipeline.store.first_seen import load_first_seen
+    from kra_pipeline.store.first_seen import first_seen_races
 
-    wanted = set(race_numbers or ())
-    races: dict[int, dict[str, Any]] = {}
-    for row in load_first_seen(get_engine(), race_date, meet):
-        if wanted and row["race_no"] not in wanted:
-            continue
-        race = races.setdefault(
-            row["race_no"],
-            {
-                "race_date": race_date,
-                "meet": meet,
-                "race_no": row["race_no"],
-                **{name: row[name] for name in _UPCOMING_RACE},
-                "source": ENTRY_SHEET_API,
-                "entrants": [],
-            },
-        )
-        race["entrants"].append({name: row[name] for name in _UPCOMING_ENTRANT})
-    return list(races.values())
+    return jsonable_encoder(first_seen_races(get_engine(), race_date, meet, race_numbers))
 
 
 def races_in_range(

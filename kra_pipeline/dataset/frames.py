@@ -102,14 +102,18 @@ def iter_entrants(
     engine = engine or get_engine()
     meets = sorted(meets) if meets is not None else None
     columns = entrant_columns(results, enrichment, form)
-    computed = _form(engine, date_from, date_to, meets) if form else None
+    computed: pd.DataFrame | None = None
     for start, end in _years(date_from, date_to):
         query, names = _entrant_query(start, end, meets, results, enrichment)
         frame = _read(engine, query, names)
         if frame.empty:
             continue
         frame = _with_parsed_track(frame)
-        if computed is not None:
+        if form:
+            # One pass over the history for the whole range, and none for a range without
+            # entrants (an upcoming day, a date without racing).
+            if computed is None:
+                computed = _form(engine, date_from, date_to, meets)
             frame = frame.merge(computed, on=list(ENTRANT_KEY), how="left", validate="1:1")
         yield typed(frame, columns)
 

@@ -67,10 +67,12 @@ def evening_collection(context: ScheduleEvaluationContext) -> Iterator[RunReques
         yield _run_request(race_date, meet, f"evening:{race_date}|{meet}", "collection")
 
 
-def _latest_collected(instance: DagsterInstance, partition: str) -> EventLogRecord | None:
+def newest_materialization(
+    instance: DagsterInstance, asset: str, partition: str
+) -> EventLogRecord | None:
+    """The asset's newest materialization of one partition, as the sensors compare them."""
     result = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey(COLLECTED_ASSET), asset_partitions=[partition]),
-        limit=1,
+        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
     )
     return result.records[0] if result.records else None
 
@@ -104,7 +106,7 @@ def recollect_unfinished_days(
         race_date = (today - timedelta(days=days_back)).strftime(DATE_FORMAT)
         for meet in MEETS:
             partition = str(race_day_key(race_date, meet))
-            record = _latest_collected(context.instance, partition)
+            record = newest_materialization(context.instance, COLLECTED_ASSET, partition)
             if record is not None and needs_recollection(record, race_date):
                 requested += 1
                 run_key = f"recollect:{partition}:{record.storage_id}"

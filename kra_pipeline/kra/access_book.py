@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlalchemy import Engine, text
 
@@ -67,13 +68,18 @@ def note_refusal(engine: Engine, api: str, message: str) -> None:
 
 
 def read_access(engine: Engine) -> list[ApiAccess]:
-    """Every API KRA has answered or refused for this key so far, by name."""
-    create_table(engine)
+    """Every API KRA has answered or refused for this key so far, by name (the table exists:
+    the daily quota creates it with its own)."""
     with engine.connect() as connection:
         return [ApiAccess(*row) for row in connection.execute(_READ)]
 
 
-def access_summary(books: list[ApiAccess]) -> dict[str, object]:
+class AccessSummary(TypedDict):
+    usable: list[str]
+    refused: dict[str, str | None]
+
+
+def access_summary(books: list[ApiAccess]) -> AccessSummary:
     """The APIs usable now, and those refused since they last answered (with KRA's words)."""
     return {
         "usable": sorted(book.api for book in books if book.usable),

@@ -351,9 +351,12 @@ class KraClient:
             raise KraDailyQuotaError(
                 error.code,
                 api,
-                f"KRA kept refusing {api} for quota ({error.message}); treated as the daily "
-                f"quota, which resets at {reset:%Y-%m-%d %H:%M} KST. The step stops without "
-                "retrying; the days left resume after the reset",
+                f"KRA kept refusing {api} for quota ({error.code}) after "
+                f"{self.settings.api_max_attempts} attempts: treated as this key's daily quota, "
+                f"which resets at {reset:%Y-%m-%d %H:%M} KST. The step stops without retrying "
+                "and the days left resume after the reset. If another program shares this key, "
+                "give it a key of its own or lower KRA_RATE_LIMIT_PER_MINUTE and KRA_DAILY_QUOTA "
+                "to this program's share",
             ) from error
         if api not in self._answered:  # once per API and client: the book is not a call log
             note_answer(self.daily_quota.engine, api)

@@ -4,18 +4,34 @@ survives later sheets, the real card and the results."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from kra_pipeline.contract import ENTRY_SHEET_API
 from kra_pipeline.kra.entry_sheet import EntrySheetRow
 from kra_pipeline.store.db import read_session, write_session
 from kra_pipeline.store.keys import check_race_day, day_filter
 from kra_pipeline.store.tables import FirstSeenCardRow
 
+# What an upcoming race carries (taken from its first entrant) and what each entrant carries.
+_RACE_FIELDS = ("distance", "post_time")
+_ENTRANT_FIELDS = (
+    "gate_no",
+    "horse_no",
+    "horse_name",
+    "jockey_no",
+    "jockey_name",
+    "trainer_no",
+    "trainer_name",
+    "carried_weight",
+    "rating",
+    "first_seen_at",
+    "last_seen_at",
+)
 _COLUMNS = tuple(
     column.name for column in FirstSeenCardRow.__table__.columns if column.name != "id"
 )
@@ -70,3 +86,28 @@ def load_first_seen(engine: Engine, race_date: str, meet: int) -> list[dict[str,
             }
             for row in rows
         ]
+
+
+def first_seen_races(
+    engine: Engine, race_date: str, meet: int, race_numbers: Iterable[int] | None = None
+) -> list[dict[str, Any]]:
+    """The day's first-seen card grouped by race (optionally some races), empty until the
+    entry sheet is fetched."""
+    wanted = set(race_numbers or ())
+    races: dict[int, dict[str, Any]] = {}
+    for row in load_first_seen(engine, race_date, meet):
+        if wanted and row["race_no"] not in wanted:
+            continue
+        race = races.setdefault(
+            row["race_no"],
+            {
+                "race_date": race_date,
+                "meet": meet,
+                "race_no": row["race_no"],
+                **{name: row[name] for name in _RACE_FIELDS},
+                "source": ENTRY_SHEET_API,
+                "entrants": [],
+            },
+        )
+        race["entrants"].append({name: row[name] for name in _ENTRANT_FIELDS})
+    return list(races.values())

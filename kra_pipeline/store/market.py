@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, tuple_
 
 from kra_pipeline.kra.pools import PoolCombination, winning_legs
 from kra_pipeline.store.db import read_session, write_session
@@ -33,7 +33,7 @@ def replace_pool_combinations(
                 f"combination of {c.race_date}/{c.meet} handed in for {race_date}/{meet}: "
                 "pass one race day at a time"
             )
-        legs = (*c.legs, 0, 0)[:3]
+        legs = _stored_legs(c.legs)
         rows.append(
             {
                 "race_date": race_date,
@@ -113,12 +113,41 @@ def finishing_orders(engine: Engine, race_date: str, meet: int) -> dict[int, lis
 def winning_combinations(
     engine: Engine, race_date: str, meet: int, api: str
 ) -> list[WinningCombination]:
-    """Every pool's paying combinations of the day's finished races, priced from `api`."""
-    prices = {c.key: c.odds for c in load_pool_combinations(engine, race_date, meet, api)}
-    pools = sorted({key[1] for key in prices})
+    """Every pool's paying combinations of the day's finished races, priced from `api`.
+
+    Reads only the rows of the paying combinations (a day's grid holds thousands)."""
+    check_race_day(race_date, meet)
+    orders = finishing_orders(engine, race_date, meet)
+    table = PoolCombinationRow
+    of_day = (*day_filter(table, race_date, meet), table.api == api)
+    with read_session(engine) as session:
+        pools = sorted(session.scalars(select(table.pool).distinct().where(*of_day)))
+        paying = [
+            (race_no, pool, legs)
+            for race_no, order in sorted(orders.items())
+            for pool in pools
+            for legs in winning_legs(pool, order)
+        ]
+        wanted = [(race_no, pool, *_stored_legs(legs)) for race_no, pool, legs in paying]
+        columns = (table.race_no, table.pool, table.leg1, table.leg2, table.leg3)
+        rows = (
+            session.execute(
+                select(*columns, table.odds).where(*of_day, tuple_(*columns).in_(wanted))
+            ).all()
+            if wanted
+            else []
+        )
+    prices = {
+        (race_no, pool, tuple(leg for leg in (leg1, leg2, leg3) if leg)): odds
+        for race_no, pool, leg1, leg2, leg3, odds in rows
+    }
     return [
         WinningCombination(race_no, pool, legs, prices.get((race_no, pool, legs)))
-        for race_no, order in sorted(finishing_orders(engine, race_date, meet).items())
-        for pool in pools
-        for legs in winning_legs(pool, order)
+        for race_no, pool, legs in paying
     ]
+
+
+def _stored_legs(legs: Sequence[int]) -> tuple[int, int, int]:
+    """Legs as the table holds them: three columns, 0 where a pool has fewer legs."""
+    first, second, third = (*legs, 0, 0)[:3]
+    return first, second, third

@@ -20,7 +20,6 @@ from kra_pipeline.store.tables import (
     RESULT_COLUMNS,
     EnrichedEntrantRow,
     EntrantRow,
-    PoolCombinationRow,
     RaceRow,
     RawRaceDayRow,
     ScratchRow,
@@ -94,15 +93,7 @@ def list_races(engine: Engine, race_date: str, meet: int) -> list[dict[str, Any]
                 select(ScratchRow).where(*day_filter(ScratchRow, race_date, meet))
             )
         }
-        priced = session.scalar(
-            select(func.count())
-            .select_from(PoolCombinationRow)
-            .where(
-                *day_filter(PoolCombinationRow, race_date, meet),
-                PoolCombinationRow.api == DIVIDENDS_API,
-            )
-        )
-    dividends = _dividends(engine, race_date, meet) if priced else {}
+    dividends = _dividends(engine, race_date, meet)
     track_reports = load_track_reports(engine, race_date, meet)
     entrants: dict[int, list[dict[str, Any]]] = {}
     for card in day.cards:

@@ -106,7 +106,7 @@ def test_a_quota_refusal_that_outlasts_a_short_wait_is_the_daily_quota(
             client.fetch_race_day(1, DAYS[1])
     assert server.stats.calls["API214_1"] == 1 + 3
     message = str(raised.value)
-    assert "treated as the daily quota" in message and "00:00 KST" in message
+    assert "treated as this key's daily quota" in message and "00:00 KST" in message
 
 
 def test_a_long_retry_after_is_not_waited_for(

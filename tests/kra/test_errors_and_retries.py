@@ -169,7 +169,9 @@ def test_quota_honours_retry_after_then_retries(client_for: Any) -> None:
 def test_quota_code_22_is_retried_then_stops_as_the_daily_quota(client_for: Any) -> None:
     quota = load_sample_text("reconstructed_datagokr_service_header_error_22.json")
     server = ScriptedServer(lambda request: httpx.Response(200, text=quota))
-    with pytest.raises(KraDailyQuotaError, match=r"KRA_RATE_LIMIT_PER_MINUTE.*00:00 KST"):
+    with pytest.raises(
+        KraDailyQuotaError, match=r"daily quota.*00:00 KST.*KRA_RATE_LIMIT_PER_MINUTE"
+    ):
         client_for(server, api_max_attempts=2).fetch_trainer("70180")
     assert len(server.requests) == 2
 

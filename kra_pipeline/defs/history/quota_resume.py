@@ -32,6 +32,7 @@ from kra_pipeline.contract import (
     DAILY_QUOTA_TAG,
     JOB_TYPE_TAG,
     PARTITION_TAG,
+    QUOTA_RESUME_LOOKBACK_DAYS,
     RANGE_END_TAG,
     RANGE_START_TAG,
     RESUMES_RUN_TAG,
@@ -43,8 +44,7 @@ from kra_pipeline.defs.race_days.batch import PARTITIONS_PER_RUN
 from kra_pipeline.defs.scratches import scratch_assets
 from kra_pipeline.defs.track import track_assets
 
-# A quota-stopped run older than this is left to the user (it shows in the UI as failed).
-RESUME_LOOKBACK = timedelta(days=7)
+RESUME_LOOKBACK = timedelta(days=QUOTA_RESUME_LOOKBACK_DAYS)
 # The race-day assets that spend KRA calls, and so may be stopped by the daily quota.
 _RESUMABLE = (*race_day_assets, *market_assets, *scratch_assets, *track_assets)
 RESUMABLE_ASSET_KEYS = frozenset(key for definition in _RESUMABLE for key in definition.keys)

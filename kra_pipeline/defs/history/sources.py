@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from kra_pipeline.contract import DATE_FORMAT, SOURCE_DAY_API, SOURCE_MONTH_API, TIMEZONE
+from kra_pipeline.defs.partitions import kst_today
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.errors import SERVICE_NOT_GRANTED, KraConfigurationError, KraRequestError
 from kra_pipeline.kra.fields import compact_date, to_positive_integer
@@ -39,10 +40,6 @@ class RawDay:
     source: str
     month: str | None = None
     fallback: str | None = None
-
-
-def kst_today() -> dt.date:
-    return dt.datetime.now(KST).date()
 
 
 def _day(race_date: str) -> dt.date:

@@ -5,8 +5,6 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from dagster import (
-    AssetKey,
-    AssetRecordsFilter,
     DagsterInstance,
     DefaultSensorStatus,
     EventLogRecord,
@@ -24,16 +22,9 @@ from kra_pipeline.contract import (
     JOB_TYPE_TAG,
     RACE_COUNT,
 )
-from kra_pipeline.defs.automation import KST, RECOLLECT_LOOKBACK_DAYS
+from kra_pipeline.defs.automation import KST, RECOLLECT_LOOKBACK_DAYS, newest_materialization
 from kra_pipeline.defs.jobs import collect_race_market
 from kra_pipeline.defs.partitions import MEETS, race_day_key
-
-
-def _latest(instance: DagsterInstance, asset: str, partition: str) -> EventLogRecord | None:
-    result = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
-    )
-    return result.records[0] if result.records else None
 
 
 def _all_finished(record: EventLogRecord) -> bool:
@@ -50,10 +41,10 @@ def market_requests(instance: DagsterInstance, race_dates: Iterable[str]) -> lis
     for race_date in race_dates:
         for meet in MEETS:
             partition = str(race_day_key(race_date, meet))
-            collected = _latest(instance, COLLECTED_ASSET, partition)
+            collected = newest_materialization(instance, COLLECTED_ASSET, partition)
             if collected is None or not _all_finished(collected):
                 continue
-            fetched = _latest(instance, DIVIDENDS_ASSET, partition)
+            fetched = newest_materialization(instance, DIVIDENDS_ASSET, partition)
             if fetched is not None and fetched.storage_id > collected.storage_id:
                 continue
             requests.append(

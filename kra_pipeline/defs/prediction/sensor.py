@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from dagster import (
     AssetKey,
-    AssetRecordsFilter,
     DagsterInstance,
     DefaultSensorStatus,
     RunRequest,
@@ -16,17 +15,11 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
+from kra_pipeline.defs.automation import newest_materialization
 from kra_pipeline.defs.partitions import MEETS, race_day_key
 from kra_pipeline.defs.prediction.predictions import race_predictions
 from kra_pipeline.kra.daily_quota import KST
 from kra_pipeline.prediction import artefact
-
-
-def _newest(instance: DagsterInstance, asset: str, partition: str):
-    found = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
-    ).records
-    return found[0] if found else None
 
 
 def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> list[RunRequest]:
@@ -37,11 +30,11 @@ def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> 
         race_date = (today + timedelta(days=ahead)).strftime(c.DATE_FORMAT)
         for meet in MEETS:
             partition = str(race_day_key(race_date, meet))
-            sheet = _newest(instance, c.ENTRY_SHEET_ASSET, partition)
+            sheet = newest_materialization(instance, c.ENTRY_SHEET_ASSET, partition)
             metadata = sheet.asset_materialization.metadata if sheet else {}
             if sheet is None or not getattr(metadata.get(c.ENTRY_COUNT), "value", 0):
                 continue
-            predicted = _newest(instance, c.PREDICTIONS_ASSET, partition)
+            predicted = newest_materialization(instance, c.PREDICTIONS_ASSET, partition)
             if predicted is not None and predicted.storage_id > sheet.storage_id:
                 continue
             requests.append(

@@ -24,6 +24,7 @@ from dagster import (
 from kra_pipeline import contract as c
 from kra_pipeline.defs.partitions import (
     MEETS,
+    kst_today,
     race_day_key,
     race_day_partitions,
     split_race_day_key,
@@ -46,10 +47,6 @@ def is_upcoming(race_date: str, today: str) -> bool:
     return today <= race_date <= last.strftime(c.DATE_FORMAT)
 
 
-def kst_today() -> str:
-    return datetime.now(KST).strftime(c.DATE_FORMAT)
-
-
 @asset(
     name=c.ENTRY_SHEET_ASSET,
     partitions_def=race_day_partitions,
@@ -66,7 +63,7 @@ def upcoming_entry_sheet(
     context: AssetExecutionContext, kra_open_api: KraApiResource, race_store: RaceStoreResource
 ) -> MaterializeResult:
     race_date, meet = split_race_day_key(context.partition_key)
-    if not is_upcoming(race_date, kst_today()):
+    if not is_upcoming(race_date, kst_today().strftime(c.DATE_FORMAT)):
         context.log.info(f"{race_date} is past: its card is {c.COLLECTED_ASSET}'s; no call")
         return MaterializeResult(metadata={c.ENTRY_COUNT: 0, c.API_CALLS: 0})
     with kra_open_api.client() as client, only_this_source(c.ENTRY_SHEET_API):

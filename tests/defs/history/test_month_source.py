@@ -12,7 +12,8 @@ from dagster import instance_for_test, materialize
 from sqlalchemy import Engine
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.history.sources import RawDay, collect_raw_day, kst_today
+from kra_pipeline.defs.history.sources import RawDay, collect_raw_day
+from kra_pipeline.defs.partitions import kst_today
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
 from kra_pipeline.defs.resources import default_resources
 from kra_pipeline.kra.client import KraClient

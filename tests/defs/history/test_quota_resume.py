@@ -50,7 +50,7 @@ def _new_kst_day(server: SimulatorServer) -> None:
     """What 00:00 KST does: KRA's count and the client's shared count start again."""
     server.app.daily.clock = lambda: time.time() + 86_400
     quota = DailyQuota.from_settings(KraSettings())
-    with quota._engine.begin() as connection:
+    with quota.engine.begin() as connection:
         connection.execute(text(f"DELETE FROM {TABLE}"))
     quota.close()
 

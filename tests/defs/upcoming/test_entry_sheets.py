@@ -12,9 +12,10 @@ from dagster import build_schedule_context, instance_for_test, materialize
 
 from kra_api.services.launcher import InvalidRaceDay, collection_job, partition_key
 from kra_pipeline import contract as c
+from kra_pipeline.defs.partitions import kst_today
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
 from kra_pipeline.defs.resources import default_resources
-from kra_pipeline.defs.upcoming import evening_entry_sheets, upcoming_entry_sheet
+from kra_pipeline.defs.upcoming import entry_sheets, evening_entry_sheets, upcoming_entry_sheet
 from kra_pipeline.kra.daily_quota import KST
 from kra_pipeline.kra.fields import HORSE_ID_WIDTH, normalise_id
 from kra_pipeline.store.db import get_engine
@@ -23,11 +24,18 @@ from kra_pipeline.store.race_days import load_collected_race_day
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 from kra_simulator.world import SimulatedWorld
 
-TODAY = dt.datetime.now(KST).date()
+# The asset's "today", fixed so the calendar ahead is known: a Wednesday, with the Friday
+# sheets out (two days ahead) and Saturday's not yet.
+TODAY = dt.date(2025, 6, 4)
 
 
-def _day(ahead: int) -> str:
-    return (TODAY + dt.timedelta(days=ahead)).strftime(c.DATE_FORMAT)
+@pytest.fixture(autouse=True)
+def _asset_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(entry_sheets, "kst_today", lambda: TODAY)
+
+
+def _day(ahead: int, today: dt.date = TODAY) -> str:
+    return (today + dt.timedelta(days=ahead)).strftime(c.DATE_FORMAT)
 
 
 def _racing_two_days_ahead() -> tuple[str, int]:
@@ -63,7 +71,7 @@ def test_the_card_two_days_ahead_is_kept_as_first_seen_through_the_results(
         first = _run([upcoming_entry_sheet], key, instance)
         assert first.success
         metadata = first.get_asset_materialization_events()[0].materialization.metadata
-        assert metadata[c.ENTRY_COUNT].value == metadata[c.FIRST_SEEN_COUNT].value == len(sheet)
+        assert metadata[c.ENTRY_COUNT].value == metadata[c.FIRST_SEEN_COUNT].value == len(sheet) > 0
         assert metadata[c.API_CALLS].value == 1
         engine = get_engine()
         card = load_first_seen(engine, race_date, meet)
@@ -123,11 +131,12 @@ def test_an_unpublished_or_past_sheet_is_nothing_and_a_refusal_spares_the_race_d
 
 
 def test_the_partitions_and_the_rest_api_reach_three_days_ahead_and_no_further() -> None:
-    assert partition_key(_day(c.UPCOMING_DAYS), 1)
+    today = kst_today()  # the real one: partitions and launches go by the clock
+    assert partition_key(_day(c.UPCOMING_DAYS, today), 1)
     with pytest.raises(InvalidRaceDay, match="3 days after it"):
-        partition_key(_day(c.UPCOMING_DAYS + 1), 1)
-    assert collection_job(True, _day(1)) == c.COLLECT_UPCOMING_JOB
-    assert collection_job(True, _day(0)) == c.COLLECT_WITH_ENRICHMENT_JOB
+        partition_key(_day(c.UPCOMING_DAYS + 1, today), 1)
+    assert collection_job(True, _day(1, today)) == c.COLLECT_UPCOMING_JOB
+    assert collection_job(True, _day(0, today)) == c.COLLECT_WITH_ENRICHMENT_JOB
 
 
 def test_the_evening_schedule_asks_for_the_next_days_of_every_meet() -> None:
