@@ -28,7 +28,7 @@ from dagster import (
     reconstructable,
 )
 
-from kra_pipeline.defs.partitions import race_day_key, race_day_partitions
+from kra_pipeline.defs.shared.partitions import race_day_key, race_day_partitions
 from kra_simulator import SimulatorConfig
 from kra_simulator.world import DEFAULT_SEED, seoul_today
 

@@ -16,7 +16,7 @@ import argparse
 
 import harness
 
-from kra_pipeline.defs.upcoming.entry_sheets import is_upcoming
+from kra_pipeline.defs.upcoming.assets import is_upcoming
 from kra_pipeline.kra.client import KraClient
 from kra_simulator import SimulatorConfig
 

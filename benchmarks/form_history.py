@@ -41,7 +41,7 @@ def _start_worker(today: str) -> None:
 
 
 def _races_of(task: tuple[str, int]) -> tuple[str, int, list]:
-    from kra_pipeline.kra.models import RaceEntrant, group_races
+    from kra_pipeline.races.models import RaceEntrant, group_races
 
     day, meet = task
     items = _worker_world[0].race_day_items(meet, day)
@@ -78,7 +78,7 @@ def child(mode: str, url: str, first: str, last: str) -> None:
     engine = get_engine(url)
     started = time.perf_counter()
     if mode == "form":
-        from kra_pipeline.features.form import compute_form
+        from kra_pipeline.form.compute import compute_form
         from kra_pipeline.store.form import history_query, read_history
 
         rows = len(compute_form(read_history(engine, history_query(last))))

@@ -153,9 +153,9 @@ def materialize_race_day(instance: Any, race_date: str, meet: int) -> tuple[floa
     assets' metadata, entrants). Raises if the run fails, since later figures would be wrong."""
     from dagster import materialize
 
-    from kra_pipeline.defs.partitions import race_day_key
     from kra_pipeline.defs.race_days import race_day_assets
-    from kra_pipeline.defs.resources import default_resources
+    from kra_pipeline.defs.shared.partitions import race_day_key
+    from kra_pipeline.defs.shared.resources import default_resources
 
     started = time.perf_counter()
     result = materialize(

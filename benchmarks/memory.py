@@ -28,7 +28,7 @@ def child(race_date: str, meet: int, mode: str) -> None:
     from dagster import DagsterInstance, execute_job, reconstructable
     from dagster_overhead import collect_races_job
 
-    from kra_pipeline.defs.partitions import race_day_key, race_day_partitions
+    from kra_pipeline.defs.shared.partitions import race_day_key, race_day_partitions
 
     with DagsterInstance.get() as instance:
         if mode == "materialize":

@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from kra_pipeline.dataset import entrants
-from kra_pipeline.kra.models import RaceEntrant, group_races
 from kra_pipeline.prediction.evaluation import race_scores, summary, walk_forward
 from kra_pipeline.prediction.model import predict, train
+from kra_pipeline.races.models import RaceEntrant, group_races
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.race_days import replace_collected_race_day
 from kra_simulator.world import DEFAULT_SEED, SimulatedWorld, seoul_today

@@ -29,7 +29,7 @@ from dagster import DagsterInstance
 from psycopg2 import sql
 
 from kra_api.auth import key_fingerprint
-from kra_pipeline.defs.partitions import split_race_day_key
+from kra_pipeline.defs.shared.partitions import split_race_day_key
 from kra_simulator import SimulatorConfig
 from kra_simulator.world import seoul_today
 

@@ -28,7 +28,7 @@ from dagster import (
 from dagster._core.events import StepMaterializationData
 from dagster._core.storage.runs.schema import RunsTable, RunTagsTable
 
-from kra_pipeline.defs.partitions import race_day_partitions
+from kra_pipeline.defs.shared.partitions import race_day_partitions
 
 ASSETS = ("raw_race_day", "collected_race_day", "enriched_race_day")
 JOB_NAME = "collect_races"

@@ -54,7 +54,7 @@ async def _warmed_up(app: FastAPI) -> AsyncIterator[None]:
 
 def _issued_keys() -> int:
     """Active keys issued with `kra keys add` (0 when the race store cannot be read)."""
-    from kra_pipeline.store.api_keys import active_keys
+    from kra_api.key_store import active_keys
     from kra_pipeline.store.db import get_engine
 
     try:

@@ -108,7 +108,7 @@ class KeyRing:
 
 
 def _stored_identity(candidate: str) -> Identity | None:
-    from kra_pipeline.store.api_keys import find_key
+    from kra_api.key_store import find_key
     from kra_pipeline.store.db import get_engine
 
     try:

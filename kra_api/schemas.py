@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 from kra_pipeline.contract import MAX_RACE_NO, MEET_CODES, MEET_HELP
 
 JobStatus = Literal["queued", "processing", "completed", "failed", "cancelled"]
-JobType = Literal["collection", "enrichment", "batch", "backfill"]
 # "waiting": a spent daily quota stopped the day's run; it resumes after the reset by itself.
 DayStatus = Literal["pending", "running", "completed", "failed", "waiting"]
 

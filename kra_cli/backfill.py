@@ -47,8 +47,9 @@ def backfill_command(date_from: str, date_to: str, meets: str, redo: bool, no_wa
 
     from kra_api.gateway import DagsterGateway, GatewayUnavailable, LaunchRejected
     from kra_api.schemas import BackfillRequest
-    from kra_api.services.launcher import InvalidRaceDay, backfill_partition_keys
+    from kra_api.services.launcher import backfill_partition_keys
     from kra_api.settings import ApiSettings
+    from kra_pipeline.contract import InvalidRaceDay
 
     try:
         request = BackfillRequest(date_from=date_from, date_to=date_to, meets=_meets(meets))

@@ -92,11 +92,11 @@ def diagnose_command(race_date: str | None, meet: int | None, as_json: bool) -> 
     if (race_date is None) != (meet is None):
         raise click.UsageError("give --date and --meet together (e.g. --date 20250622 --meet 1)")
     if race_date is not None and meet is not None:
-        from kra_api.services.launcher import InvalidRaceDay, partition_key
+        from kra_pipeline.contract import InvalidRaceDay, race_day_partition_key
 
         try:
             check_race_date(race_date)
-            partition_key(race_date, meet)
+            race_day_partition_key(race_date, meet)
         except (ValueError, InvalidRaceDay) as exc:
             raise click.BadParameter(str(exc), param_hint="--date") from exc
     report = run_diagnosis(race_date, meet)

@@ -33,7 +33,7 @@ def add(
 ) -> None:
     """Issue a key called NAME and print it once: it is stored only as a hash."""
     from kra_api.auth import key_fingerprint
-    from kra_pipeline.store.api_keys import add_key, new_key
+    from kra_api.key_store import add_key, new_key
     from kra_pipeline.store.db import get_engine
 
     key = new_key()
@@ -60,7 +60,7 @@ def add(
 @keys_command.command("list")
 def list_() -> None:
     """Names, fingerprints, scopes, limits and state of the issued keys (never the keys)."""
-    from kra_pipeline.store.api_keys import list_keys
+    from kra_api.key_store import list_keys
     from kra_pipeline.store.db import get_engine
 
     for key in list_keys(get_engine()):
@@ -73,7 +73,7 @@ def list_() -> None:
 @click.argument("name")
 def revoke(name: str) -> None:
     """Revoke the key called NAME; the REST API refuses it from its next request on."""
-    from kra_pipeline.store.api_keys import revoke_key
+    from kra_api.key_store import revoke_key
     from kra_pipeline.store.db import get_engine
 
     if not revoke_key(get_engine(), name):

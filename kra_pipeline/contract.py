@@ -7,9 +7,11 @@ on one spelling without loading the code location.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # --- race days -------------------------------------------------------------------------------
 DATE_FORMAT = "%Y%m%d"
@@ -17,8 +19,18 @@ DATE_FORMAT = "%Y%m%d"
 RACE_DATE_PATTERN = r"^[0-9]{8}$"
 RACE_DATE_RE = re.compile(RACE_DATE_PATTERN)
 TIMEZONE = "Asia/Seoul"
+# Seoul time: the day race-day partitions, KRA's results and its quotas go by.
+KST = ZoneInfo(TIMEZONE)
 FIRST_RACE_DATE = "20150101"
 MAX_RACE_NO = 20
+# Upcoming race days: the partitions reach this many days past today (KST), and their cards
+# come from the entry sheet, kept as first seen.
+UPCOMING_DAYS = 3
+
+
+def kst_today() -> dt.date:
+    """Today in Seoul."""
+    return dt.datetime.now(KST).date()
 
 
 class Meet(IntEnum):
@@ -45,10 +57,8 @@ MONTH_FORMAT = "%Y%m"
 # Point-in-time form of a race day's entrants from the store's earlier results (not a stage of
 # collection: it reads only the store, so it is not in RACE_DAY_ASSETS).
 FORM_ASSET = "entrant_form"
-FEATURES_GROUP = "features"
 MODEL_ASSET = "race_model"
 PREDICTIONS_ASSET = "race_predictions"
-PREDICTION_GROUP = "prediction"
 
 # Race-day sources beside the card, one asset each (issue 13), keyed like the race days.
 DIVIDENDS_ASSET = "race_day_dividends"
@@ -59,12 +69,8 @@ MARKET_ASSETS: tuple[str, ...] = (DIVIDENDS_ASSET, CONFIRMED_ODDS_ASSET)
 SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
 TRACK_ASSET = "race_day_track"
 TRACK_API = "API189_1"  # Track_1
-# Upcoming race days: the partitions reach this many days past today (KST), and their cards
-# come from the entry sheet, kept as first seen.
-UPCOMING_DAYS = 3
 ENTRY_SHEET_ASSET = "upcoming_entry_sheet"
 ENTRY_SHEET_API = "API26_2"  # entrySheet_2
-UPCOMING_GROUP = "upcoming"
 COLLECT_UPCOMING_JOB = "collect_upcoming_cards"
 
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
@@ -83,9 +89,61 @@ KRA_POOL = "kra_open_api"
 KRA_CLIENT_RESOURCE = "kra_open_api"
 RACE_SELECTION_RESOURCE = "race_selection"
 
+# --- race-day validation (the REST launcher, predict, races and `kra diagnose` all take it) --
+
+
+class InvalidRaceDay(ValueError):
+    """A date × meet that is not a race-day partition, with the dates that are."""
+
+
+def last_race_date(today: dt.date | None = None) -> str:
+    """The newest collectable date: today in Seoul and the UPCOMING_DAYS after it."""
+    return ((today or kst_today()) + dt.timedelta(days=UPCOMING_DAYS)).strftime(DATE_FORMAT)
+
+
+def race_day_key_text(race_date: str, meet: int | str) -> str:
+    """`YYYYMMDD|meet`: Dagster joins multi-partition dimension values in the alphabetical
+    order of the dimension names, date then meet."""
+    return f"{race_date}|{meet}"
+
+
+def race_day_partition_key(race_date: str, meet: int | str, today: dt.date | None = None) -> str:
+    """The partition key of a collectable race day, or InvalidRaceDay saying which dates and
+    meets are allowed."""
+    last = last_race_date(today)
+    if not isinstance(race_date, str) or not RACE_DATE_RE.match(race_date):
+        raise InvalidRaceDay(f"date must be YYYYMMDD, e.g. '20250622'; got {race_date!r}")
+    try:
+        dt.datetime.strptime(race_date, DATE_FORMAT)
+    except ValueError:
+        raise InvalidRaceDay(f"date {race_date} is not a calendar date") from None
+    if str(meet) not in {str(code) for code in MEET_CODES}:
+        raise InvalidRaceDay(f"meet must be one of {MEET_HELP}; got {meet!r}")
+    if not FIRST_RACE_DATE <= race_date <= last:
+        raise InvalidRaceDay(
+            f"date {race_date} is not a collectable race day: use a date from {FIRST_RACE_DATE} "
+            f"to {last} (today in {TIMEZONE} and the {UPCOMING_DAYS} days after it, whose "
+            "entry sheets come out about two days ahead)"
+        )
+    return race_day_key_text(race_date, meet)
+
+
 # --- run tags --------------------------------------------------------------------------------
-# What kind of work a run is: collection, enrichment, batch or backfill.
+# What kind of work a run is (a JobType value).
 JOB_TYPE_TAG = "kra/job_type"
+
+
+class JobType(StrEnum):
+    """The kinds of work `GET /api/v2/jobs` lists, as tagged on runs."""
+
+    COLLECTION = "collection"
+    ENRICHMENT = "enrichment"
+    BATCH = "batch"
+    BACKFILL = "backfill"
+    PREDICTION = "prediction"
+    EXPORT = "export"
+
+
 # Fingerprint of the REST caller's API key (never the key itself).
 CALLER_TAG = "kra/caller"
 # The REST collection options, as sorted JSON.
@@ -132,7 +190,6 @@ RACE_DAY_COUNT = "race_day_count"
 RACE_DATES = "race_dates"
 # entrant_form: entrants without any earlier start in the store, and the history rows read.
 FIRST_START_COUNT = "first_start_count"
-HISTORY_ROW_COUNT = "history_row_count"
 COMBINATION_COUNT = "combination_count"
 CAPPED_COUNT = "capped_count"
 DUPLICATE_COUNT = "duplicate_count"

@@ -45,7 +45,7 @@ from kra_pipeline.contract import (
     RACE_DAY_ASSETS,
     RAW_ASSET,
 )
-from kra_pipeline.defs.partitions import race_day_keys_of_run
+from kra_pipeline.defs.shared.partitions import race_day_keys_of_run
 from kra_pipeline.store.db import SCHEMA_LOCK
 
 # How many recent quota-stopped runs a race day's status looks through.

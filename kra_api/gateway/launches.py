@@ -17,7 +17,7 @@ from dagster import DagsterInstance, DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from kra_pipeline.contract import CODE_LOCATION, RACE_DAY_ASSETS
-from kra_pipeline.defs.partitions import race_day_partitions
+from kra_pipeline.defs.shared.partitions import race_day_partitions
 
 T = TypeVar("T")
 STARTING_GRACE_SECONDS = 60.0  # a run worker can take this long to start on a busy machine

@@ -26,15 +26,14 @@ from kra_api.schemas import (
 from kra_api.services.collection_status import compute_collection_status
 from kra_api.services.launcher import (
     CollectionLauncher,
-    InvalidRaceDay,
     Launched,
     RaceDayBusy,
     is_ahead,
-    partition_key,
 )
 from kra_api.services.race_result import RaceNotStored, ResultNotYet, race_result
 from kra_api.services.race_store import races_for_day, upcoming_races, without_results
 from kra_api.settings import ApiSettings
+from kra_pipeline.contract import InvalidRaceDay, race_day_partition_key
 
 router = APIRouter(prefix="/api/v2/collection", tags=["collection"])
 
@@ -164,7 +163,7 @@ async def collection_status(
     """How many races of the day are collected and enriched, and what is running."""
     try:
         check_race_date(date)
-        partition_key(date, meet)
+        race_day_partition_key(date, meet)
     except ValueError as exc:
         raise _unprocessable(exc) from exc
     return await asyncio.to_thread(compute_collection_status, gateway, date, meet)
@@ -178,7 +177,7 @@ async def collection_status(
 async def collection_result(body: RaceResultRequest, _caller: Reader) -> Any:
     """The top three of one collected race and what each pool paid, from the race store."""
     try:
-        partition_key(body.date, body.meet)
+        race_day_partition_key(body.date, body.meet)
     except ValueError as exc:
         raise _unprocessable(exc) from exc
     try:

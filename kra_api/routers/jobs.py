@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from kra_api.auth import Caller, require_read, require_write
 from kra_api.deps import get_gateway
 from kra_api.gateway import FINISHED, DagsterGateway
-from kra_api.schemas import JobDetail, JobList, JobStatus, JobType, Message
+from kra_api.schemas import JobDetail, JobList, JobStatus, Message
 from kra_api.services import jobs_view
-from kra_pipeline.contract import CALLER_TAG
+from kra_pipeline.contract import CALLER_TAG, JobType
 
 router = APIRouter(prefix="/api/v2/jobs", tags=["jobs"])
 

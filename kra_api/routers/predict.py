@@ -10,15 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from kra_api.auth import Caller, require_read
 from kra_api.schemas import check_race_date
-from kra_api.services.launcher import partition_key
 from kra_api.services.predictions import (
-    ModelSawTheDay,
     NoCard,
     NoModel,
     model_info,
     predictions_for_day,
 )
-from kra_pipeline.contract import MAX_RACE_NO, MEET_CODES, MEET_HELP
+from kra_pipeline.contract import MAX_RACE_NO, MEET_CODES, MEET_HELP, race_day_partition_key
+from kra_pipeline.prediction.artefact import ModelSawTheDay
 
 router = APIRouter(prefix="/api/v2/predict", tags=["predict"])
 
@@ -56,7 +55,7 @@ async def predict(
     """Stored predictions of the day, else computed now by the newest model (never one trained
     on this day); 503 while no model exists."""
     try:
-        partition_key(body.date, body.meet)
+        race_day_partition_key(body.date, body.meet)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     return await asyncio.to_thread(

@@ -16,9 +16,8 @@ from kra_api.routers.params import (
     unknown_meets,
 )
 from kra_api.schemas import RaceList, check_race_date
-from kra_api.services.launcher import partition_key
 from kra_api.services.race_store import races_in_range, upcoming_races
-from kra_pipeline.contract import MEET_CODES
+from kra_pipeline.contract import MEET_CODES, race_day_partition_key
 
 router = APIRouter(prefix="/api/v2/races", tags=["races"])
 MAX_LIMIT = 500
@@ -52,7 +51,7 @@ async def list_races(
     try:
         for day in (first, last):
             check_race_date(day)
-            partition_key(day, meets[0])
+            race_day_partition_key(day, meets[0])
     except ValueError as exc:
         raise _unprocessable(str(exc)) from exc
     if first > last:
@@ -83,7 +82,7 @@ async def list_upcoming_races(
     before the race, kept after the real card and the results arrive; empty until fetched."""
     try:
         check_race_date(date)
-        partition_key(date, meet)
+        race_day_partition_key(date, meet)
     except ValueError as exc:
         raise _unprocessable(str(exc)) from exc
     races = await asyncio.to_thread(upcoming_races, date, meet)

@@ -25,8 +25,8 @@ from kra_pipeline.contract import (
     FINISHED_RACE_COUNT,
     RACE_COUNT,
     RAW_ASSET,
+    race_day_key_text,
 )
-from kra_pipeline.defs.partitions import race_day_key
 
 
 def _count(mat: Materialization | None, name: str) -> int:
@@ -66,7 +66,7 @@ def _waiting(
 
 def compute_collection_status(gateway: DagsterGateway, race_date: str, meet: int) -> dict[str, Any]:
     """The status document of one race day (date YYYYMMDD, meet 1..3)."""
-    key = str(race_day_key(race_date, meet))
+    key = race_day_key_text(race_date, meet)
     mats = gateway.latest_materializations(key)
     runs = gateway.partition_runs(key)
     raw = mats.get(RAW_ASSET)

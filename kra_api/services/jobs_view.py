@@ -13,6 +13,7 @@ from kra_pipeline.contract import (
     JOB_TYPE_TAG,
     OPTIONS_TAG,
     PARTITION_TAG,
+    JobType,
     selected_race_numbers,
 )
 
@@ -28,8 +29,6 @@ STATUS_MAP: dict[str, str] = {
     "CANCELING": "cancelled",
     "CANCELED": "cancelled",
 }
-JOB_STATUSES = ("queued", "processing", "completed", "failed", "cancelled")
-JOB_TYPES = ("collection", "enrichment", "batch", "backfill")
 
 
 def dagster_statuses(job_status: str) -> list[str]:
@@ -38,11 +37,11 @@ def dagster_statuses(job_status: str) -> list[str]:
 
 
 def job_type(run: RunView) -> str:
-    if run.tags.get(JOB_TYPE_TAG) in JOB_TYPES:
-        return run.tags[JOB_TYPE_TAG]
-    if BACKFILL_TAG in run.tags:
-        return "backfill"
-    return "collection"
+    """The run's kind as tagged; untagged runs are backfills or collections (the UI's)."""
+    tagged = run.tags.get(JOB_TYPE_TAG)
+    if tagged in set(JobType):
+        return str(tagged)
+    return JobType.BACKFILL if BACKFILL_TAG in run.tags else JobType.COLLECTION
 
 
 def launched_by(run: RunView) -> str:

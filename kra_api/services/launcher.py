@@ -19,24 +19,15 @@ from kra_pipeline.contract import (
     DATE_FORMAT,
     JOB_TYPE_TAG,
     OPTIONS_TAG,
-    UPCOMING_DAYS,
+    JobType,
+    kst_today,
+    race_day_partition_key,
     race_selection_config,
     selected_race_numbers,
-)
-from kra_pipeline.defs.partitions import (
-    FIRST_RACE_DATE,
-    date_partitions,
-    kst_today,
-    race_day_key,
-    race_day_partitions,
 )
 from kra_pipeline.store.db import exclusive, get_engine
 
 DEFAULT_ESTIMATE_SECONDS = 30
-
-
-class InvalidRaceDay(ValueError):
-    """The date × meet is not a partition (too early, or not finished yet in Seoul)."""
 
 
 class RaceDayBusy(RuntimeError):
@@ -53,19 +44,6 @@ class Launched:
     reused: bool
 
 
-def partition_key(race_date: str, meet: int) -> str:
-    """The partition key of a race day, or InvalidRaceDay saying which dates are allowed."""
-    key = str(race_day_key(race_date, meet))
-    if not race_day_partitions.has_partition_key(key):
-        last = date_partitions.get_last_partition_key()
-        raise InvalidRaceDay(
-            f"date {race_date} is not a collectable race day: use a date from {FIRST_RACE_DATE} "
-            f"to {last} (today in Asia/Seoul and the {UPCOMING_DAYS} days after it, whose "
-            "entry sheets come out about two days ahead)"
-        )
-    return key
-
-
 def backfill_partition_keys(request: BackfillRequest) -> list[str]:
     """Every date × meet of the range, each day checked. Any length: a backfill runs many
     race days per run (BackfillPolicy.multi_run), so the whole history is one request."""
@@ -73,7 +51,7 @@ def backfill_partition_keys(request: BackfillRequest) -> list[str]:
     end = date.fromisoformat(request.date_to)
     days = (end - start).days + 1
     return [
-        partition_key((start + timedelta(days=offset)).strftime(DATE_FORMAT), meet)
+        race_day_partition_key((start + timedelta(days=offset)).strftime(DATE_FORMAT), meet)
         for offset in range(days)
         for meet in request.meets
     ]
@@ -120,7 +98,7 @@ class CollectionLauncher:
 
     def launch(self, request: CollectionRequest, caller: str) -> Launched:
         """Blocking; call through asyncio.to_thread."""
-        key = partition_key(request.date, request.meet)
+        key = race_day_partition_key(request.date, request.meet)
         job = collection_job(request.options.enrich, request.date)
         races = sorted(request.race_numbers or [])
         options = options_tag(request.options.enrich, request.options.get_results)
@@ -138,7 +116,7 @@ class CollectionLauncher:
                     "it has finished",
                     run.run_id,
                 )
-            tags = {JOB_TYPE_TAG: "collection", CALLER_TAG: caller, OPTIONS_TAG: options}
+            tags = {JOB_TYPE_TAG: JobType.COLLECTION, CALLER_TAG: caller, OPTIONS_TAG: options}
             # The entry sheet is stored whole: a race selection applies to the race-day jobs.
             config = {} if job == COLLECT_UPCOMING_JOB else race_selection_config(races)
             run_id = self.gateway.launch_run(job, key, config, tags)
@@ -167,5 +145,5 @@ class CollectionLauncher:
     def launch_backfill(self, request: BackfillRequest, caller: str) -> tuple[str, int]:
         """One Dagster backfill over every date × meet of the request."""
         keys = backfill_partition_keys(request)
-        tags = {JOB_TYPE_TAG: "backfill", CALLER_TAG: caller}
+        tags = {JOB_TYPE_TAG: JobType.BACKFILL, CALLER_TAG: caller}
         return self.gateway.launch_backfill(keys, tags), len(keys)

@@ -11,15 +11,11 @@ from typing import Any
 
 import pandas as pd
 
-from kra_pipeline.prediction.artefact import ModelCard, latest_card, load
+from kra_pipeline.prediction.artefact import ModelCard, check_predates, latest_card, load
 
 
 class NoModel(LookupError):
     """No race model was trained yet."""
-
-
-class ModelSawTheDay(ValueError):
-    """The newest model was trained on the day asked for: its predictions would be hindsight."""
 
 
 class NoCard(LookupError):
@@ -55,12 +51,7 @@ def predictions_for_day(race_date: str, meet: int, race_no: int | None) -> dict[
     source = "stored"
     if frame.empty:
         card = _card()
-        if card.trained_until >= race_date:
-            raise ModelSawTheDay(
-                f"the newest race model ({card.version}) was trained on race days up to "
-                f"{card.trained_until}, which include {race_date}; train one with an earlier "
-                "cut-off to predict this day"
-            )
+        check_predates(card, race_date)
         day, _ = prediction_card(engine, race_date, meet)
         if day.empty:
             raise NoCard(

@@ -29,7 +29,7 @@ def upcoming_races(
 ) -> list[dict[str, Any]]:
     """An upcoming day's card as its entry sheet first listed it, by race, JSON-ready."""
     from kra_pipeline.store.db import get_engine
-    from kra_pipeline.store.first_seen import first_seen_races
+    from kra_pipeline.store.upcoming import first_seen_races
 
     return jsonable_encoder(first_seen_races(get_engine(), race_date, meet, race_numbers))
 

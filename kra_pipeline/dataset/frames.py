@@ -24,10 +24,10 @@ from kra_pipeline.dataset.schema import (
     Column,
     entrant_columns,
 )
-from kra_pipeline.features.form import ENTRANT_KEY, FORM_COLUMNS, compute_form
-from kra_pipeline.kra.fields import split_track
+from kra_pipeline.form.compute import ENTRANT_KEY, FORM_COLUMNS
+from kra_pipeline.races.fields import split_track
 from kra_pipeline.store.db import get_engine
-from kra_pipeline.store.form import history_query, read_history
+from kra_pipeline.store.form import history_query, point_in_time_form, read_history
 from kra_pipeline.store.tables import (
     EnrichedEntrantRow,
     EntrantResultRow,
@@ -171,12 +171,9 @@ def _entrant_query(
 
 
 def _form(engine: Engine, date_from: str, date_to: str, meets: list[int] | None) -> pd.DataFrame:
-    """Form of the range's entrants in one pass over the history up to `date_to`."""
-    history = read_history(engine, history_query(date_to))
-    chosen = history["race_date"].between(date_from, date_to)
-    if meets is not None:
-        chosen &= history["meet"].isin(meets)
-    form = compute_form(history, history[chosen])
+    """Form of the range's entrants, by the one point-in-time path."""
+    query = history_query(date_to, meets=meets).where(EntrantRow.race_date >= date_from)
+    form = point_in_time_form(engine, read_history(engine, query))
     return form[[*ENTRANT_KEY, *FORM_COLUMNS]].astype({"race_date": object})
 
 

@@ -6,8 +6,8 @@ KRA has gaps), `bool`.
 
 from __future__ import annotations
 
-from kra_pipeline.features.columns import FORM_SCHEMA
-from kra_pipeline.kra.models import DETAIL_KINDS, RATE_FIELDS
+from kra_pipeline.form.columns import FORM_SCHEMA
+from kra_pipeline.races.models import DETAIL_KINDS, RATE_FIELDS
 
 Column = tuple[str, str, str, str]  # name, type, unit, meaning
 

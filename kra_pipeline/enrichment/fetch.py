@@ -31,7 +31,7 @@ from kra_pipeline.enrichment.plan import (
     take_full_listing,
 )
 from kra_pipeline.kra.client import KraClient
-from kra_pipeline.kra.models import EnrichedEntrant, Race
+from kra_pipeline.races.models import EnrichedEntrant, Race
 from kra_pipeline.store.listings import listing_of, lookups_since, record_listing, record_lookups
 from kra_pipeline.store.reference import (
     load_horses,

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kra_pipeline.features.columns import (
+from kra_pipeline.form.columns import (
     DISTANCE_BANDS,
     FORM_COLUMNS,
     FORM_KINDS,

@@ -13,19 +13,16 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from kra_pipeline.contract import DATE_FORMAT, SOURCE_DAY_API, SOURCE_MONTH_API, TIMEZONE
-from kra_pipeline.defs.partitions import kst_today
+from kra_pipeline.contract import DATE_FORMAT, KST, SOURCE_DAY_API, SOURCE_MONTH_API, kst_today
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.errors import SERVICE_NOT_GRANTED, KraConfigurationError, KraRequestError
-from kra_pipeline.kra.fields import compact_date, to_positive_integer
-from kra_pipeline.kra.models import ORD_SENTINEL_MIN, envelope_items
+from kra_pipeline.races.fields import compact_date, to_positive_integer
+from kra_pipeline.races.models import ORD_SENTINEL_MIN, envelope_items
 from kra_pipeline.store import race_days, race_months
 
-KST = ZoneInfo(TIMEZONE)
 REFUSAL_CODES = frozenset({SERVICE_NOT_GRANTED, "12"})
 # Processes that learnt their key may not call API4_3 (by base URL): asked once per process.
 _refused: dict[str, str] = {}

@@ -24,10 +24,10 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from kra_pipeline.contract import RACE_DATE_RE
+from kra_pipeline.contract import KST, RACE_DATE_RE
 from kra_pipeline.kra.access_book import note_answer, note_refusal
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.daily_quota import KST, DailyQuota, next_reset
+from kra_pipeline.kra.daily_quota import DailyQuota, next_reset
 from kra_pipeline.kra.envelope import Envelope, parse_body
 from kra_pipeline.kra.errors import (
     NETWORK_CODE,
@@ -42,7 +42,7 @@ from kra_pipeline.kra.errors import (
     error_for_http_status,
 )
 from kra_pipeline.kra.limiter import SharedRateLimiter
-from kra_pipeline.kra.models import (
+from kra_pipeline.races.models import (
     HORSE_ID_WIDTH,
     PERSON_ID_WIDTH,
     HorseDetail,

@@ -9,16 +9,14 @@ with a single conditional upsert so two processes can never both take the last c
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, text
 
-from kra_pipeline.contract import TIMEZONE
+from kra_pipeline.contract import DATE_FORMAT, KST
 from kra_pipeline.kra.access_book import ApiAccess, create_table, read_access
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraDailyQuotaError
 
-KST = ZoneInfo(TIMEZONE)
 TABLE = "kra_daily_calls"
 _CREATE = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} ("
@@ -75,7 +73,7 @@ class DailyQuota:
         return self.limits.get(api, self.default)
 
     def used(self, api: str, now: dt.datetime | None = None) -> int:
-        day = (now or dt.datetime.now(KST)).astimezone(KST).strftime("%Y%m%d")
+        day = (now or dt.datetime.now(KST)).astimezone(KST).strftime(DATE_FORMAT)
         with self._engine.connect() as connection:
             return int(connection.execute(_COUNT, {"api": api, "day": day}).scalar() or 0)
 
@@ -85,7 +83,7 @@ class DailyQuota:
         if limit <= 0:
             return
         moment = now or dt.datetime.now(KST)
-        day = moment.astimezone(KST).strftime("%Y%m%d")
+        day = moment.astimezone(KST).strftime(DATE_FORMAT)
         with self._engine.begin() as connection:
             taken = connection.execute(_TAKE, {"api": api, "day": day, "limit": limit}).scalar()
         if taken is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kra_pipeline.contract import CAPPED_ODDS, POOL_CODES
-from kra_pipeline.kra.fields import compact_date, meet_code, to_number
+from kra_pipeline.races.fields import compact_date, meet_code, to_number
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kra_pipeline.kra.fields import compact_date, to_number, to_positive_integer, to_text
+from kra_pipeline.races.fields import compact_date, to_number, to_positive_integer, to_text
 
 
 @dataclass(frozen=True)

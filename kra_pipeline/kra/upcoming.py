@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kra_pipeline.kra.fields import (
+from kra_pipeline.races.fields import (
     HORSE_ID_WIDTH,
     PERSON_ID_WIDTH,
     compact_date,

@@ -83,3 +83,18 @@ def load(card: ModelCard) -> RaceModel:
     if not isinstance(model, RaceModel):
         raise TypeError(f"{card.path} does not hold a race model")
     return model
+
+
+class ModelSawTheDay(ValueError):
+    """The model was trained on the day asked for: its predictions would be hindsight."""
+
+
+def check_predates(card: ModelCard, race_date: str) -> None:
+    """Refuse a model whose training window includes `race_date` (it would know the results),
+    saying how to get one that can predict the day."""
+    if card.trained_until >= race_date:
+        raise ModelSawTheDay(
+            f"race model {card.version} was trained on race days up to {card.trained_until}, "
+            f"which include {race_date}: its predictions would know the results. Train one "
+            f"with a cut-off on or before {race_date} (race_model config `cutoff`)"
+        )

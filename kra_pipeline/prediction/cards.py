@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from kra_pipeline.dataset import entrants
 from kra_pipeline.dataset.frames import typed
 from kra_pipeline.dataset.schema import entrant_columns
-from kra_pipeline.features.form import ENTRANT_KEY, HISTORY_COLUMNS, compute_form
-from kra_pipeline.store.first_seen import load_first_seen
-from kra_pipeline.store.form import history_query, read_history
+from kra_pipeline.form.compute import ENTRANT_KEY, HISTORY_COLUMNS
+from kra_pipeline.store.form import point_in_time_form
+from kra_pipeline.store.upcoming import load_first_seen
 
 COLLECTED = "collected card"
 ENTRY_SHEET = "entry sheet"
@@ -57,8 +57,7 @@ def entry_sheet_entrants(engine: Engine, race_date: str, meet: int) -> pd.DataFr
         ],
     )
     if not card.empty:
-        history = read_history(engine, history_query(race_date, before=True))
-        form = compute_form(history, card[list(HISTORY_COLUMNS)])
+        form = point_in_time_form(engine, card[list(HISTORY_COLUMNS)])
         card = card.merge(
             form.drop(columns=[n for n in form.columns if n in card and n not in ENTRANT_KEY]),
             on=list(ENTRANT_KEY),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from kra_pipeline.dataset.schema import ENRICHMENT, RESULT
-from kra_pipeline.features.columns import FORM_KINDS
-from kra_pipeline.kra.fields import is_post_race_field
+from kra_pipeline.form.columns import FORM_KINDS
+from kra_pipeline.races.fields import is_post_race_field
 
 # Known before the race from the card itself.
 CARD_FEATURES = (

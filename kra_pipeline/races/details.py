@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import Field
 
-from kra_pipeline.kra.base import KraModel
-from kra_pipeline.kra.fields import (
+from kra_pipeline.races.base import KraModel
+from kra_pipeline.races.fields import (
     HORSE_ID_WIDTH,
     PERSON_ID_WIDTH,
     compact_date,

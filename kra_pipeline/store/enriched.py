@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, delete, insert, select
 
-from kra_pipeline.kra.models import EnrichedEntrant
+from kra_pipeline.races.models import EnrichedEntrant
 from kra_pipeline.store.db import read_session, write_session
 from kra_pipeline.store.keys import check_race_day, check_race_numbers, day_filter
 from kra_pipeline.store.tables import EnrichedEntrantRow

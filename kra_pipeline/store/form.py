@@ -2,7 +2,7 @@
 
 The history is every entrant (scratched ones too) with its race's distance and whether it has
 finished, and its finishing position from `entrant_results`: the columns
-`kra_pipeline.features.form` reads, in one query rather than one per entrant.
+`kra_pipeline.form.compute` reads, in one query rather than one per entrant.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlalchemy import Engine, Select, and_, delete, insert, select
 
-from kra_pipeline.features.form import HISTORY_COLUMNS, OUTPUT_COLUMNS, typed_form
-from kra_pipeline.store.db import read_session, write_session
+from kra_pipeline.form.compute import HISTORY_COLUMNS, OUTPUT_COLUMNS, compute_form
+from kra_pipeline.store.db import write_session
 from kra_pipeline.store.keys import check_race_day, day_filter
 from kra_pipeline.store.tables import EntrantResultRow, EntrantRow, RaceRow, entrant_form
 
@@ -73,16 +73,27 @@ def read_history(engine: Engine, query: Select[tuple[object, ...]]) -> pd.DataFr
     return pd.concat(chunks, ignore_index=True)
 
 
-def history_for_day(engine: Engine, race_date: str, meet: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(every entrant before `race_date`, the entrants of the race day): all a day's form needs.
+def point_in_time_form(engine: Engine, targets: pd.DataFrame) -> pd.DataFrame:
+    """The form of `targets` (rows with HISTORY_COLUMNS: a collected race day, a range of
+    them, or an entry sheet not in the store) from every stored start strictly before each
+    target's race date. The one path: the `entrant_form` asset, the analysts' frames and
+    exports, and the prediction cards all call it, so they cannot disagree.
 
-    Nothing on or after the race date enters the first frame, so days collected later cannot
-    change the form of this one.
+    The history is read up to the last target date; `compute_form` itself never lets a row of
+    the target's own day or later in, so days collected later cannot change earlier form.
     """
+    if targets.empty:
+        return compute_form(pd.DataFrame(columns=list(HISTORY_COLUMNS)), targets)
+    last = str(targets["race_date"].max())
+    history = read_history(engine, history_query(last))
+    return compute_form(history, targets)
+
+
+def race_day_entrants(engine: Engine, race_date: str, meet: int) -> pd.DataFrame:
+    """The collected entrants of one race day, in the shape `point_in_time_form` takes."""
     check_race_day(race_date, meet)
-    history = read_history(engine, history_query(race_date, before=True))
-    day = history_query(race_date, meets=[meet]).where(EntrantRow.race_date == race_date)
-    return history, read_history(engine, day)
+    query = history_query(race_date, meets=[meet]).where(EntrantRow.race_date == race_date)
+    return read_history(engine, query)
 
 
 def replace_entrant_form(engine: Engine, race_date: str, meet: int, form: pd.DataFrame) -> None:
@@ -101,16 +112,3 @@ def replace_entrant_form(engine: Engine, race_date: str, meet: int, form: pd.Dat
         session.execute(delete(entrant_form).where(*day_filter(entrant_form.c, race_date, meet)))
         if rows:
             session.execute(insert(entrant_form), rows)
-
-
-def load_entrant_form(engine: Engine, race_date: str, meet: int) -> pd.DataFrame:
-    """The stored form of a race day, by race and gate, typed like `compute_form`'s output."""
-    check_race_day(race_date, meet)
-    query = (
-        select(*(entrant_form.c[name] for name in OUTPUT_COLUMNS))
-        .where(*day_filter(entrant_form.c, race_date, meet))
-        .order_by(entrant_form.c.race_no, entrant_form.c.gate_no)
-    )
-    with read_session(engine) as session:
-        rows = session.execute(query).mappings().all()
-    return typed_form(pd.DataFrame([dict(r) for r in rows], columns=list(OUTPUT_COLUMNS)))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
-from kra_pipeline.kra.models import RACE_FIELDS, Race, RaceEntrant
+from kra_pipeline.races.models import RACE_FIELDS, Race, RaceEntrant
 from kra_pipeline.store.day_rows import read_race_day_rows
 from kra_pipeline.store.db import read_session, write_session
 from kra_pipeline.store.keys import check_race_day, check_race_numbers, day_filter

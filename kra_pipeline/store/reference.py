@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kra_pipeline.kra.models import CareerCounters, HorseDetail, JockeyDetail, TrainerDetail
+from kra_pipeline.races.models import CareerCounters, HorseDetail, JockeyDetail, TrainerDetail
 from kra_pipeline.store.db import RaceStoreError, read_session, write_session
 from kra_pipeline.store.tables import Base, HorseRow, JockeyRow, TrainerRow
 

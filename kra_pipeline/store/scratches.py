@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
-from kra_pipeline.kra.fields import HORSE_ID_WIDTH, compact_date, optional_id, to_text
+from kra_pipeline.races.fields import HORSE_ID_WIDTH, compact_date, optional_id, to_text
 from kra_pipeline.store.db import read_session, write_session
 from kra_pipeline.store.keys import check_race_day, day_filter
 from kra_pipeline.store.tables import EntrantRow, ScratchRow

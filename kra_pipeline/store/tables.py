@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from kra_pipeline.features.columns import FORM_SCHEMA
+from kra_pipeline.form.columns import FORM_SCHEMA
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -330,7 +330,7 @@ class ReferenceLookupRow(Base):
 _FORM_TYPES = {"int": Integer, "float": Float, "str": String(16)}
 
 # Point-in-time form of each entrant from the store's own results strictly before the race date
-# (kra_pipeline.features); replaced per race day. Columns: kra_pipeline.features.columns.
+# (kra_pipeline.form); replaced per race day. Columns: kra_pipeline.form.columns.
 entrant_form = Table(
     "entrant_form",
     Base.metadata,

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from kra_pipeline.dataset import entrants
 from kra_pipeline.store.db import dispose_engines, get_engine
 from tests.api.conftest import HEADERS_A
-from tests.features.history import simulated_race_days, write_race_days
+from tests.form.history import simulated_race_days, write_race_days
 
 SPAN = ("20250103", "20250112")
 

@@ -23,7 +23,7 @@ from kra_api.services.stack_processes import (
     process_state,
     write_stack_state,
 )
-from kra_pipeline.defs.resources import KraApiResource
+from kra_pipeline.defs.shared.resources import KraApiResource
 from kra_pipeline.store.db import get_engine
 from kra_simulator import SIMULATOR_API_KEY
 from tests.api.conftest import NO_WEBSERVER

@@ -9,7 +9,7 @@ from kra_api.app import create_app
 from kra_api.gateway import DagsterGateway
 from kra_api.settings import ApiSettings
 from kra_pipeline.defs.race_days.raw import raw_race_day
-from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.shared.resources import default_resources
 from kra_simulator import SIMULATOR_API_KEY
 
 PARTITION = "20250622|1"

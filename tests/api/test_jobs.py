@@ -54,7 +54,7 @@ def test_job_type_filter(client: TestClient, add_run: RunMaker) -> None:
     "params",
     [
         {"status": "running"},
-        {"job_type": "prediction"},
+        {"job_type": "harvest"},
         {"limit": 0},
         {"limit": 101},
         {"limit": "ten"},

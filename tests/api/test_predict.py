@@ -14,7 +14,7 @@ from kra_pipeline.prediction.artefact import save
 from kra_pipeline.prediction.model import train
 from kra_pipeline.store.db import dispose_engines, get_engine
 from tests.api.conftest import HEADERS_A
-from tests.features.history import FIRST_DAY, MEET, copy_store
+from tests.form.history import FIRST_DAY, MEET, copy_store
 
 CUTOFF_DAY = "20250228"
 

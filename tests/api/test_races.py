@@ -9,20 +9,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kra_pipeline.contract import DIVIDENDS_API
-from kra_pipeline.kra.daily_quota import KST
-from kra_pipeline.kra.entry_sheet import parse_entry_sheet
-from kra_pipeline.kra.fields import split_track
-from kra_pipeline.kra.pools import parse_pool_rows
+from kra_pipeline.contract import DIVIDENDS_API, KST
+from kra_pipeline.kra.market import parse_pool_rows
 from kra_pipeline.kra.track import parse_track
+from kra_pipeline.kra.upcoming import parse_entry_sheet
+from kra_pipeline.races.fields import split_track
 from kra_pipeline.store.db import dispose_engines, get_engine
-from kra_pipeline.store.first_seen import keep_first_seen
 from kra_pipeline.store.market import replace_pool_combinations
 from kra_pipeline.store.scratches import replace_scratches
 from kra_pipeline.store.track import replace_track_reports
+from kra_pipeline.store.upcoming import keep_first_seen
 from kra_simulator.world import SimulatedWorld
 from tests.api.conftest import HEADERS_A
-from tests.features.history import TODAY, simulated_race_days, write_race_days
+from tests.form.history import TODAY, simulated_race_days, write_race_days
 
 SPAN = ("20250103", "20250112")
 MEETS = (1, 2)

@@ -23,7 +23,7 @@ from dagster._core.test_utils import create_run_for_test
 
 from kra_api.gateway import DagsterGateway
 from kra_pipeline.contract import CALLER_TAG, JOB_TYPE_TAG, PARTITION_TAG, RACE_DAY_ASSETS
-from kra_pipeline.defs.partitions import race_day_partitions
+from kra_pipeline.defs.shared.partitions import race_day_partitions
 from tests.fixtures.postgres import temporary_postgres_database
 
 PARTITIONS = ("20250621|1", "20250622|1", "20250622|3")

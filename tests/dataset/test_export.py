@@ -15,7 +15,7 @@ from kra_cli.main import main
 from kra_pipeline.dataset import entrants
 from kra_pipeline.dataset.export import COLUMNS, read_export
 from kra_pipeline.store.db import dispose_engines, get_engine
-from tests.features.history import simulated_race_days, write_race_days
+from tests.form.history import simulated_race_days, write_race_days
 
 SPAN = ("20241225", "20250108")
 

@@ -10,13 +10,13 @@ from sqlalchemy import Engine
 
 from kra_pipeline.dataset import entrants, races
 from kra_pipeline.dataset.schema import entrant_columns
-from kra_pipeline.features.form import compute_form
-from kra_pipeline.kra.fields import split_track
+from kra_pipeline.form.compute import compute_form
+from kra_pipeline.races.fields import split_track
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_pipeline.store.form import history_query, read_history
 from kra_pipeline.store.scratches import replace_scratches
 from kra_simulator.world import SimulatedWorld
-from tests.features.history import TODAY, RaceDays, simulated_race_days, write_race_days
+from tests.form.history import TODAY, RaceDays, simulated_race_days, write_race_days
 
 SPAN = ("20241220", "20250112")  # across a new year: two chunks
 

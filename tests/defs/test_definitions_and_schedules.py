@@ -15,7 +15,11 @@ from dagster import (
 )
 
 from kra_pipeline.definitions import defs
-from kra_pipeline.defs.automation import KST, evening_collection, recollect_unfinished_days
+from kra_pipeline.defs.race_days.automation import (
+    KST,
+    evening_collection,
+    recollect_unfinished_days,
+)
 
 
 @contextmanager

@@ -18,8 +18,8 @@ from dagster import (
 from dagster._core.instance.ref import InstanceRef
 
 from kra_pipeline.defs.race_days import race_day_assets
-from kra_pipeline.defs.resources import default_resources
-from kra_pipeline.kra.models import RaceEntrant, group_races
+from kra_pipeline.defs.shared.resources import default_resources
+from kra_pipeline.races.models import RaceEntrant, group_races
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.race_days import load_collected_race_day
 from kra_pipeline.store.views import list_races, race_day_summary

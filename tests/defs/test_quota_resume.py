@@ -16,12 +16,12 @@ from sqlalchemy import text
 from kra_api.gateway import DagsterGateway
 from kra_api.services.collection_status import compute_collection_status
 from kra_pipeline import contract as c
-from kra_pipeline.defs.history.quota_resume import resume_requests
+from kra_pipeline.defs.quota_resume import resume_requests
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
-from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.daily_quota import TABLE, DailyQuota
-from kra_pipeline.kra.models import RaceEntrant, group_races
+from kra_pipeline.races.models import RaceEntrant, group_races
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.race_days import load_collected_race_day
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer

@@ -14,8 +14,8 @@ from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from sqlalchemy import Engine
 
 from kra_pipeline.defs.race_days import race_day_assets
-from kra_pipeline.defs.resources import default_resources
-from kra_pipeline.kra.models import (
+from kra_pipeline.defs.shared.resources import default_resources
+from kra_pipeline.races.models import (
     EnrichedEntrant,
     HorseDetail,
     JockeyDetail,

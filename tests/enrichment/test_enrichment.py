@@ -17,7 +17,7 @@ from kra_pipeline.enrichment.fetch import (
 )
 from kra_pipeline.enrichment.plan import DEFAULT_FULL_LISTING_COST
 from kra_pipeline.kra.client import KraClient
-from kra_pipeline.kra.models import Race, RaceEntrant, group_races
+from kra_pipeline.races.models import Race, RaceEntrant, group_races
 from kra_pipeline.store.db import get_engine
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from kra_pipeline.kra.models import Race, RaceEntrant, group_races
+from kra_pipeline.races.models import Race, RaceEntrant, group_races
 from kra_pipeline.store.race_days import replace_collected_race_day
 from kra_simulator.world import SimulatedWorld
 

@@ -13,11 +13,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from kra_pipeline.features.columns import DISTANCE_BANDS, FORM_COLUMNS, LONG_BAND, WINDOWS_DAYS
-from kra_pipeline.features.form import OUTPUT_COLUMNS, compute_form
+from kra_pipeline.form.columns import DISTANCE_BANDS, FORM_COLUMNS, LONG_BAND, WINDOWS_DAYS
+from kra_pipeline.form.compute import OUTPUT_COLUMNS, compute_form
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_pipeline.store.form import history_query, read_history
-from tests.features.history import LAST_DAY, MONTH
+from tests.form.history import LAST_DAY, MONTH
 
 Row = dict[str, Any]
 

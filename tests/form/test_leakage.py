@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from kra_pipeline.features.form import compute_form
+from kra_pipeline.form.compute import compute_form
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_pipeline.store.form import history_for_day
 from kra_pipeline.store.race_days import replace_collected_race_day
-from tests.features.history import LAST_DAY, MEET, RaceDays, copy_store, write_race_days
+from tests.form.history import LAST_DAY, MEET, RaceDays, copy_store, write_race_days
 
 DAY = "20250315"
 

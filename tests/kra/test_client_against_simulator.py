@@ -12,7 +12,7 @@ import pytest
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraConfigurationError
-from kra_pipeline.kra.models import HorseDetail, JockeyDetail, parse_race_day
+from kra_pipeline.races.models import HorseDetail, JockeyDetail, parse_race_day
 from kra_simulator.config import SIMULATOR_API_KEY, SimulatorConfig
 from kra_simulator.server import SimulatorServer
 

@@ -9,11 +9,12 @@ from collections.abc import Callable
 import pytest
 from dagster import instance_for_test, materialize
 
+from kra_pipeline.contract import KST
 from kra_pipeline.defs.race_days import raw_race_day
-from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.daily_quota import KST, DailyQuota, next_reset
+from kra_pipeline.kra.daily_quota import DailyQuota, next_reset
 from kra_pipeline.kra.errors import KraDailyQuotaError
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 

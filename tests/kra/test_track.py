@@ -2,8 +2,8 @@
 
 import pytest
 
-from kra_pipeline.kra.fields import split_track
-from kra_pipeline.kra.models import RaceEntrant, group_races
+from kra_pipeline.races.fields import split_track
+from kra_pipeline.races.models import RaceEntrant, group_races
 from kra_simulator import SimulatedWorld
 
 

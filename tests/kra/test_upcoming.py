@@ -11,7 +11,7 @@ import pytest
 
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.entry_sheet import parse_entry_sheet, post_time
+from kra_pipeline.kra.upcoming import parse_entry_sheet, post_time
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 from kra_simulator.entry_sheet import PUBLISHED_DAYS_AHEAD
 

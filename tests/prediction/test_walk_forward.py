@@ -13,7 +13,7 @@ from kra_pipeline.prediction.evaluation import race_scores, summary, walk_forwar
 from kra_pipeline.prediction.features import FEATURES, LeakedFeature
 from kra_pipeline.prediction.model import train
 from kra_pipeline.store.db import dispose_engines, get_engine
-from tests.features.history import FIRST_DAY, LAST_DAY, MEET
+from tests.form.history import FIRST_DAY, LAST_DAY, MEET
 
 CUTOFF = pd.Timestamp("2025-03-30")
 WEEKS = 3

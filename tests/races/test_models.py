@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kra_pipeline.kra.models import (
+from kra_pipeline.races.models import (
     EnrichedEntrant,
     HorseDetail,
     JockeyDetail,

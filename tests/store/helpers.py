@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kra_pipeline.kra.models import Race, group_races, parse_race_day
+from kra_pipeline.races.models import Race, group_races, parse_race_day
 from tests.fixtures.samples import load_sample_json
 
 SAMPLE_DATE = "20250523"

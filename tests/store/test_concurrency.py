@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kra_pipeline.kra.models import Race
+from kra_pipeline.races.models import Race
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.race_days import load_collected_race_day, replace_collected_race_day
 from tests.fixtures.postgres import temporary_postgres_database

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from kra_pipeline.kra.models import Race, is_post_race_field
+from kra_pipeline.races.models import Race, is_post_race_field
 from kra_pipeline.store.race_days import (
     load_collected_race_day,
     load_raw_race_day,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from kra_pipeline.kra.models import (
+from kra_pipeline.races.models import (
     EnrichedEntrant,
     HorseDetail,
     JockeyDetail,

@@ -24,10 +24,11 @@ from dagster import (
 from pydantic import Field
 
 from kra_pipeline import contract as c
+from kra_pipeline.contract import KST
 from kra_pipeline.dataset.export import SCHEMA_FILE, export_entrants
 from kra_pipeline.defs.race_days.collected import collected_race_day
-from kra_pipeline.defs.resources import RaceStoreResource
-from kra_pipeline.kra.daily_quota import KST
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.resources import RaceStoreResource
 from kra_pipeline.paths import kra_home
 
 DATASET_ASSET = "entrant_dataset"
@@ -44,7 +45,7 @@ class DatasetExportConfig(Config):
 @asset(
     name=DATASET_ASSET,
     deps=[collected_race_day],
-    group_name=c.FEATURES_GROUP,
+    group_name=Group.DATASET,
     kinds={"pandas", "parquet"},
     description=(
         "Every stored entrant with results, registry snapshots and point-in-time form, as "

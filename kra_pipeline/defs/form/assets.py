@@ -7,10 +7,10 @@ long as the days before it are unchanged, whatever was collected after it.
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.race_days.collected import collected_race_day
-from kra_pipeline.defs.resources import RaceStoreResource
-from kra_pipeline.features.form import compute_form
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.shared.resources import RaceStoreResource
 from kra_pipeline.store import form as stored_form
 
 _PREVIEW_COLUMNS = [
@@ -30,7 +30,7 @@ _PREVIEW_COLUMNS = [
     name=c.FORM_ASSET,
     partitions_def=race_day_partitions,
     deps=[collected_race_day],
-    group_name=c.FEATURES_GROUP,
+    group_name=Group.FORM,
     kinds={"python", "pandas"},
     description=(
         "Point-in-time form of each entrant (horse, jockey, trainer, pair, field) from the "
@@ -42,15 +42,15 @@ def entrant_form(
 ) -> MaterializeResult:
     race_date, meet = split_race_day_key(context.partition_key)
     with race_store.writable() as engine:
-        history, day = stored_form.history_for_day(engine, race_date, meet)
-        form = compute_form(history, day)
+        form = stored_form.point_in_time_form(
+            engine, stored_form.race_day_entrants(engine, race_date, meet)
+        )
         stored_form.replace_entrant_form(engine, race_date, meet, form)
     preview = form[_PREVIEW_COLUMNS].head(20)
     return MaterializeResult(
         metadata={
             c.ENTRY_COUNT: len(form),
             c.FIRST_START_COUNT: int(form["horse_starts"].isna().sum()),
-            c.HISTORY_ROW_COUNT: len(history),
             c.PREVIEW: MetadataValue.md(preview.to_markdown(index=False) if len(form) else "-"),
         }
     )

@@ -1,7 +1,5 @@
-"""Odds and dividends of a race day, one asset per source API."""
+"""The market: a race day's pool grids (dividends, confirmed odds), its job and sensor."""
 
-from kra_pipeline.defs.market.pools import race_day_confirmed_odds, race_day_dividends
+from kra_pipeline.defs.market.assets import race_day_confirmed_odds, race_day_dividends
 
 market_assets = [race_day_dividends, race_day_confirmed_odds]
-
-__all__ = ["market_assets", "race_day_confirmed_odds", "race_day_dividends"]

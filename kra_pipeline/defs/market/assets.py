@@ -17,13 +17,13 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
-from kra_pipeline.defs.race_days.collected import collected_race_day
-from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
-from kra_pipeline.defs.race_extras import problems_check
-from kra_pipeline.defs.refusals import only_this_source
-from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.kra.pools import PoolGrid, parse_pool_rows
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.shared.refusals import only_this_source
+from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.defs.shared.source_assets import problems_check
+from kra_pipeline.kra.market import PoolGrid, parse_pool_rows
 from kra_pipeline.store import market, race_days
 
 WINNERS_PRICED = "winners_priced"
@@ -46,10 +46,10 @@ def pool_grid_asset(name: str, api: str, what: str) -> AssetsDefinition:
     @asset(
         name=name,
         partitions_def=race_day_partitions,
-        deps=[collected_race_day],
+        deps=[AssetKey(c.COLLECTED_ASSET)],
         pool=KRA_POOL,
         retry_policy=KRA_RETRY_POLICY,
-        group_name="market",
+        group_name=Group.MARKET,
         kinds={"python"},
         check_specs=[
             AssetCheckSpec(

@@ -2,7 +2,7 @@
 after the races, so this waits for a collected day whose every race has finished."""
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from dagster import (
     DagsterInstance,
@@ -21,10 +21,13 @@ from kra_pipeline.contract import (
     FINISHED_RACE_COUNT,
     JOB_TYPE_TAG,
     RACE_COUNT,
+    JobType,
+    kst_today,
 )
-from kra_pipeline.defs.automation import KST, RECOLLECT_LOOKBACK_DAYS, newest_materialization
-from kra_pipeline.defs.jobs import collect_race_market
-from kra_pipeline.defs.partitions import MEETS, race_day_key
+from kra_pipeline.defs.market.jobs import collect_race_market
+from kra_pipeline.defs.race_days.automation import RECOLLECT_LOOKBACK_DAYS
+from kra_pipeline.defs.shared.materializations import newest_materialization
+from kra_pipeline.defs.shared.partitions import MEETS, race_day_key
 
 
 def _all_finished(record: EventLogRecord) -> bool:
@@ -51,7 +54,7 @@ def market_requests(instance: DagsterInstance, race_dates: Iterable[str]) -> lis
                 RunRequest(
                     run_key=f"market:{partition}:{collected.storage_id}",
                     partition_key=race_day_key(race_date, meet),
-                    tags={JOB_TYPE_TAG: "collection"},
+                    tags={JOB_TYPE_TAG: JobType.COLLECTION},
                 )
             )
     return requests
@@ -66,7 +69,7 @@ def market_requests(instance: DagsterInstance, race_dates: Iterable[str]) -> lis
 def collect_market_after_results(
     context: SensorEvaluationContext,
 ) -> Iterator[RunRequest | SkipReason]:
-    today = datetime.now(KST).date()
+    today = kst_today()
     dates = [
         (today - timedelta(days=back)).strftime(DATE_FORMAT)
         for back in range(RECOLLECT_LOOKBACK_DAYS + 1)

@@ -1,7 +1,6 @@
 """`race_model`: trained on the store's races before a cut-off, evaluated walk-forward."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
@@ -9,7 +8,8 @@ from pydantic import Field
 
 from kra_pipeline import contract as c
 from kra_pipeline.dataset import entrants
-from kra_pipeline.defs.resources import RaceStoreResource
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.resources import RaceStoreResource
 from kra_pipeline.prediction import artefact
 from kra_pipeline.prediction.evaluation import calibration, race_scores, summary, walk_forward
 from kra_pipeline.prediction.model import NotEnoughHistory, train
@@ -27,7 +27,7 @@ class RaceModelConfig(Config):
 
 
 def _cutoff(config: RaceModelConfig) -> str:
-    return config.cutoff or datetime.now(ZoneInfo(c.TIMEZONE)).strftime(c.DATE_FORMAT)
+    return config.cutoff or c.kst_today().strftime(c.DATE_FORMAT)
 
 
 def _table(frame: pd.DataFrame) -> MetadataValue:
@@ -47,7 +47,7 @@ def _calibration_plot(table: pd.DataFrame) -> MetadataValue:
 
 @asset(
     name=c.MODEL_ASSET,
-    group_name=c.PREDICTION_GROUP,
+    group_name=Group.PREDICTION,
     kinds={"scikit-learn"},
     description=(
         "Logistic regression over point-in-time form and the pre-race card (no odds), trained "

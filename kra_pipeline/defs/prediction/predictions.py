@@ -5,13 +5,20 @@ day's results would predict them. A day that has results keeps the predictions m
 day ahead without a collected card is predicted from its first-seen entry sheet.
 """
 
-from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.features.form import entrant_form
-from kra_pipeline.defs.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.prediction.model import race_model
-from kra_pipeline.defs.resources import RaceStoreResource
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import race_day_partitions, split_race_day_key
+from kra_pipeline.defs.shared.resources import RaceStoreResource
 from kra_pipeline.prediction import artefact
 from kra_pipeline.prediction.cards import prediction_card
 from kra_pipeline.prediction.model import predict
@@ -23,8 +30,8 @@ _PREVIEW = ["race_no", "gate_no", "horse_no", "win_probability", "predicted_rank
 @asset(
     name=c.PREDICTIONS_ASSET,
     partitions_def=race_day_partitions,
-    deps=[race_model, entrant_form],
-    group_name=c.PREDICTION_GROUP,
+    deps=[race_model, AssetKey(c.COLLECTED_ASSET), AssetKey(c.ENTRY_SHEET_ASSET)],
+    group_name=Group.PREDICTION,
     kinds={"scikit-learn"},
     description=(
         "Win probability and rank of every runner of the day from the newest race model; "
@@ -38,13 +45,10 @@ def race_predictions(
     card = artefact.latest_card()
     if card is None:
         raise Failure("no race model yet: materialize race_model first", allow_retries=False)
-    if card.trained_until >= race_date:
-        raise Failure(
-            f"race model {card.version} was trained on race days up to {card.trained_until}, "
-            f"which include {race_date}: its predictions would know the results. Train one "
-            f"with a cut-off on or before {race_date} (race_model config `cutoff`)",
-            allow_retries=False,
-        )
+    try:
+        artefact.check_predates(card, race_date)
+    except artefact.ModelSawTheDay as refusal:
+        raise Failure(str(refusal), allow_retries=False) from refusal
     with race_store.writable() as engine:
         day, source = prediction_card(engine, race_date, meet)
         stored = load_predictions(engine, race_date, meet)

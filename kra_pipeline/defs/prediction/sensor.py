@@ -15,10 +15,10 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.automation import newest_materialization
-from kra_pipeline.defs.partitions import MEETS, race_day_key
+from kra_pipeline.contract import KST
 from kra_pipeline.defs.prediction.predictions import race_predictions
-from kra_pipeline.kra.daily_quota import KST
+from kra_pipeline.defs.shared.materializations import newest_materialization
+from kra_pipeline.defs.shared.partitions import MEETS, race_day_key
 from kra_pipeline.prediction import artefact
 
 
@@ -42,7 +42,7 @@ def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> 
                     run_key=f"predict:{partition}:{sheet.storage_id}",
                     partition_key=race_day_key(race_date, meet),
                     asset_selection=[AssetKey(c.PREDICTIONS_ASSET)],
-                    tags={c.JOB_TYPE_TAG: "prediction"},
+                    tags={c.JOB_TYPE_TAG: c.JobType.PREDICTION},
                 )
             )
     return requests

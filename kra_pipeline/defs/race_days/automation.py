@@ -10,12 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from dagster import (
-    AssetKey,
-    AssetRecordsFilter,
-    DagsterInstance,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     EventLogRecord,
@@ -32,25 +28,25 @@ from kra_pipeline.contract import (
     DATE_FORMAT,
     FINISHED_RACE_COUNT,
     JOB_TYPE_TAG,
+    KST,
     RACE_COUNT,
-)
-from kra_pipeline.defs.jobs import collect_races
-from kra_pipeline.defs.partitions import (
-    MEETS,
     TIMEZONE,
-    race_day_key,
+    JobType,
+    kst_today,
 )
+from kra_pipeline.defs.race_days.jobs import collect_races
+from kra_pipeline.defs.shared.materializations import newest_materialization
+from kra_pipeline.defs.shared.partitions import MEETS, race_day_key
 
-KST = ZoneInfo(TIMEZONE)
 EVENING_CRON = "30 21 * * *"
 RECOLLECT_LOOKBACK_DAYS = 3
 
 
-def _run_request(race_date: str, meet: str, run_key: str, job_type: str) -> RunRequest:
+def _run_request(race_date: str, meet: str, run_key: str) -> RunRequest:
     return RunRequest(
         run_key=run_key,
         partition_key=race_day_key(race_date, meet),
-        tags={JOB_TYPE_TAG: job_type},
+        tags={JOB_TYPE_TAG: JobType.COLLECTION},
     )
 
 
@@ -64,17 +60,7 @@ def _run_request(race_date: str, meet: str, run_key: str, job_type: str) -> RunR
 def evening_collection(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
     race_date = context.scheduled_execution_time.astimezone(KST).strftime(DATE_FORMAT)
     for meet in MEETS:
-        yield _run_request(race_date, meet, f"evening:{race_date}|{meet}", "collection")
-
-
-def newest_materialization(
-    instance: DagsterInstance, asset: str, partition: str
-) -> EventLogRecord | None:
-    """The asset's newest materialization of one partition, as the sensors compare them."""
-    result = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
-    )
-    return result.records[0] if result.records else None
+        yield _run_request(race_date, meet, f"evening:{race_date}|{meet}")
 
 
 def needs_recollection(record: EventLogRecord, race_date: str) -> bool:
@@ -100,7 +86,7 @@ def needs_recollection(record: EventLogRecord, race_date: str) -> bool:
 def recollect_unfinished_days(
     context: SensorEvaluationContext,
 ) -> Iterator[RunRequest | SkipReason]:
-    today = datetime.now(KST).date()
+    today = kst_today()
     requested = 0
     for days_back in range(1, RECOLLECT_LOOKBACK_DAYS + 1):
         race_date = (today - timedelta(days=days_back)).strftime(DATE_FORMAT)
@@ -110,6 +96,6 @@ def recollect_unfinished_days(
             if record is not None and needs_recollection(record, race_date):
                 requested += 1
                 run_key = f"recollect:{partition}:{record.storage_id}"
-                yield _run_request(race_date, meet, run_key, "collection")
+                yield _run_request(race_date, meet, run_key)
     if not requested:
         yield SkipReason("every recent race day was collected after its races had run")

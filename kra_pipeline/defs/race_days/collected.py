@@ -3,13 +3,14 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import race_day_partitions
-from kra_pipeline.defs.race_days.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
 from kra_pipeline.defs.race_days.checks import COLLECTED_CHECKS, collected_check_results
-from kra_pipeline.defs.race_days.preview import races_markdown
 from kra_pipeline.defs.race_days.raw import raw_race_day
-from kra_pipeline.defs.resources import RaceSelection, RaceStoreResource
-from kra_pipeline.kra.models import Race, group_races, parse_race_day
+from kra_pipeline.defs.shared.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import race_day_partitions
+from kra_pipeline.defs.shared.preview import races_markdown
+from kra_pipeline.defs.shared.resources import RaceSelection, RaceStoreResource
+from kra_pipeline.races.models import Race, group_races, parse_race_day
 from kra_pipeline.store import race_days
 from kra_pipeline.store.cards import load_race_cards
 
@@ -25,7 +26,7 @@ def selected_races(races: list[Race], selection: RaceSelection) -> list[Race]:
     partitions_def=race_day_partitions,
     deps=[raw_race_day],
     backfill_policy=RACE_DAY_BACKFILL_POLICY,
-    group_name="races",
+    group_name=Group.RACE_DAYS,
     kinds={"python"},
     check_specs=COLLECTED_CHECKS,
     description="Typed races and entrants; results kept apart from the pre-race card.",

@@ -3,13 +3,14 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import race_day_partitions
-from kra_pipeline.defs.race_days.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
 from kra_pipeline.defs.race_days.checks import ENRICHED_CHECKS, check_enrichment_coverage
 from kra_pipeline.defs.race_days.collected import collected_race_day, selected_races
-from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
-from kra_pipeline.defs.race_days.preview import races_markdown
-from kra_pipeline.defs.resources import (
+from kra_pipeline.defs.shared.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import race_day_partitions
+from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.shared.preview import races_markdown
+from kra_pipeline.defs.shared.resources import (
     KraApiResource,
     RaceSelection,
     RaceStoreResource,
@@ -26,7 +27,7 @@ from kra_pipeline.store import enriched, race_days
     pool=KRA_POOL,
     retry_policy=KRA_RETRY_POLICY,
     backfill_policy=RACE_DAY_BACKFILL_POLICY,
-    group_name="races",
+    group_name=Group.RACE_DAYS,
     kinds={"python"},
     check_specs=ENRICHED_CHECKS,
     description="Entrants joined with horse, jockey and trainer form (details cached 7 days).",

@@ -12,13 +12,14 @@ from typing import Any
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.history.sources import RawDay, collect_raw_day
-from kra_pipeline.defs.partitions import race_day_partitions
-from kra_pipeline.defs.race_days.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
-from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
-from kra_pipeline.defs.race_days.preview import races_markdown
-from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.kra.models import Race, group_races, parse_race_day
+from kra_pipeline.defs.shared.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import race_day_partitions
+from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.shared.preview import races_markdown
+from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.history.sources import RawDay, collect_raw_day
+from kra_pipeline.races.models import Race, group_races, parse_race_day
 
 
 @asset(
@@ -27,7 +28,7 @@ from kra_pipeline.kra.models import Race, group_races, parse_race_day
     pool=KRA_POOL,
     retry_policy=KRA_RETRY_POLICY,
     backfill_policy=RACE_DAY_BACKFILL_POLICY,
-    group_name="races",
+    group_name=Group.RACE_DAYS,
     kinds={"python"},
     description="The API214_1 answer for one race day and meet, all pages, as KRA sent it.",
 )

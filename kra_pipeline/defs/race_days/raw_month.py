@@ -8,11 +8,12 @@ optional prefetch (and the place to see a month's calendar), never a requirement
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.history.sources import fetch_month, month_items
-from kra_pipeline.defs.partitions import race_month_partitions, split_race_month_key
-from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
-from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.kra.fields import compact_date
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import race_month_partitions, split_race_month_key
+from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.history.sources import fetch_month, month_items
+from kra_pipeline.races.fields import compact_date
 
 
 @asset(
@@ -20,7 +21,7 @@ from kra_pipeline.kra.fields import compact_date
     partitions_def=race_month_partitions,
     pool=KRA_POOL,
     retry_policy=KRA_RETRY_POLICY,
-    group_name="history",
+    group_name=Group.RACE_DAYS,
     kinds={"python"},
     description="The API4_3 answer for one meet's month, all pages, as KRA sent it: the "
     "source of past race days and their calendar.",

@@ -1,7 +1,5 @@
-"""Scratches with reasons, one asset (API9_1)."""
+"""Scratches with KRA's reasons (API9_1), one asset beside the card."""
 
 from kra_pipeline.defs.scratches.assets import race_day_scratches
 
 scratch_assets = [race_day_scratches]
-
-__all__ = ["race_day_scratches", "scratch_assets"]

@@ -11,10 +11,11 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import split_race_day_key
-from kra_pipeline.defs.race_extras import problems_check, race_extra_asset
-from kra_pipeline.defs.refusals import only_this_source
-from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import split_race_day_key
+from kra_pipeline.defs.shared.refusals import only_this_source
+from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.defs.shared.source_assets import problems_check, race_extra_asset
 from kra_pipeline.store import race_days, scratches
 from kra_pipeline.store.scratches import ScratchedEntrant
 
@@ -38,6 +39,7 @@ def check_scratches_agree(rows: list[ScratchedEntrant]) -> AssetCheckResult:
 
 @race_extra_asset(
     c.SCRATCHES_ASSET,
+    Group.SCRATCHES,
     AGREES_WITH_CARD,
     "API9_1 scratches are the card's winOdds == 0 entrants",
     "Scratched entrants with KRA's reason (API9_1), joined to the card.",

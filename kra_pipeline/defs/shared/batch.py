@@ -22,7 +22,7 @@ from dagster import (
     MaterializeResult,
 )
 
-from kra_pipeline.defs.partitions import split_race_day_key
+from kra_pipeline.defs.shared.partitions import split_race_day_key
 
 # Race days per backfill run (one meet, consecutive dates): about half a year. Each run pays a
 # process start-up and a queue turn of tens of seconds, while a race day cut from a stored month

@@ -6,8 +6,7 @@ Importable on its own so the REST shim can validate keys without loading the ass
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from dagster import (
     DailyPartitionsDefinition,
@@ -28,12 +27,6 @@ from kra_pipeline.contract import (
     TIMEZONE,
     UPCOMING_DAYS,
 )
-
-
-def kst_today() -> date:
-    """Today in Seoul: the day the date partitions, KRA's results and its quotas go by."""
-    return datetime.now(ZoneInfo(TIMEZONE)).date()
-
 
 # Partition keys of the meet dimension: the meet codes as strings.
 MEETS: tuple[str, ...] = tuple(str(meet) for meet in MEET_CODES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kra_pipeline.kra.models import Race
+from kra_pipeline.races.models import Race
 
 
 def races_markdown(races: Sequence[Race], limit: int = 20) -> str:

@@ -19,11 +19,12 @@ from kra_pipeline.contract import (
     KRA_CLIENT_RESOURCE,
     KRA_REACHED_TAG,
     KRA_UNREACHABLE_TAG,
+    KST,
     RACE_SELECTION_RESOURCE,
 )
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.daily_quota import KST, next_reset
+from kra_pipeline.kra.daily_quota import next_reset
 from kra_pipeline.kra.errors import (
     UNREACHABLE_CODES,
     KraConfigurationError,

@@ -7,12 +7,12 @@ from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, asset
 
-from kra_pipeline.defs.partitions import race_day_partitions
-from kra_pipeline.defs.race_days.collected import collected_race_day
-from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.contract import COLLECTED_ASSET
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import race_day_partitions
+from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
 
 PROBLEMS_SHOWN = 20
-EXTRAS_GROUP = "race_extras"
 
 
 def problems_check(check: str, asset: str, problems: list[str], **counts: int) -> AssetCheckResult:
@@ -26,16 +26,16 @@ def problems_check(check: str, asset: str, problems: list[str], **counts: int) -
 
 
 def race_extra_asset(
-    name: str, check: str, check_description: str, description: str
+    name: str, group: Group, check: str, check_description: str, description: str
 ) -> Callable[[Callable[..., Any]], Any]:
     """A per-race-day asset after the collected card, calling KRA in the pool, with one check."""
     return asset(
         name=name,
         partitions_def=race_day_partitions,
-        deps=[collected_race_day],
+        deps=[AssetKey(COLLECTED_ASSET)],
         pool=KRA_POOL,
         retry_policy=KRA_RETRY_POLICY,
-        group_name=EXTRAS_GROUP,
+        group_name=group,
         kinds={"python"},
         check_specs=[AssetCheckSpec(check, asset=AssetKey(name), description=check_description)],
         description=description,

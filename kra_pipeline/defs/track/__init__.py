@@ -3,5 +3,3 @@
 from kra_pipeline.defs.track.assets import race_day_track
 
 track_assets = [race_day_track]
-
-__all__ = ["race_day_track", "track_assets"]

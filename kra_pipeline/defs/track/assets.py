@@ -9,12 +9,13 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import split_race_day_key
-from kra_pipeline.defs.race_extras import problems_check, race_extra_asset
-from kra_pipeline.defs.refusals import only_this_source
-from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.kra.models import Race
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import split_race_day_key
+from kra_pipeline.defs.shared.refusals import only_this_source
+from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.defs.shared.source_assets import problems_check, race_extra_asset
 from kra_pipeline.kra.track import TrackReport, parse_track
+from kra_pipeline.races.models import Race
 from kra_pipeline.store import race_days
 from kra_pipeline.store.track import replace_track_reports
 
@@ -38,6 +39,7 @@ def check_track_agrees(reports: list[TrackReport], races: list[Race]) -> AssetCh
 
 @race_extra_asset(
     c.TRACK_ASSET,
+    Group.TRACK,
     AGREES_WITH_CARD,
     "API189_1's condition and moisture match API214_1's track text",
     f"Track condition, moisture and weather of each race ({c.TRACK_API}).",

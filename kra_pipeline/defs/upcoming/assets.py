@@ -22,19 +22,19 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import (
+from kra_pipeline.contract import KST, kst_today
+from kra_pipeline.defs.shared.groups import Group
+from kra_pipeline.defs.shared.partitions import (
     MEETS,
-    kst_today,
     race_day_key,
     race_day_partitions,
     split_race_day_key,
 )
-from kra_pipeline.defs.race_days.policy import KRA_POOL, KRA_RETRY_POLICY
-from kra_pipeline.defs.refusals import only_this_source
-from kra_pipeline.defs.resources import KraApiResource, RaceStoreResource
-from kra_pipeline.kra.daily_quota import KST
-from kra_pipeline.kra.entry_sheet import parse_entry_sheet
-from kra_pipeline.store.first_seen import keep_first_seen
+from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
+from kra_pipeline.defs.shared.refusals import only_this_source
+from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.kra.upcoming import parse_entry_sheet
+from kra_pipeline.store.upcoming import keep_first_seen
 
 # Sheets come out Wednesday 15:00 (Busan), Thursday 15:00 (Jeju) and 17:00 (Seoul): an evening
 # pass catches each on its day, and again the next days in case one was late.
@@ -52,7 +52,7 @@ def is_upcoming(race_date: str, today: str) -> bool:
     partitions_def=race_day_partitions,
     pool=KRA_POOL,
     retry_policy=KRA_RETRY_POLICY,
-    group_name=c.UPCOMING_GROUP,
+    group_name=Group.UPCOMING,
     kinds={"python"},
     description=(
         f"The card of an upcoming race day from the entry sheet ({c.ENTRY_SHEET_API}), up to "
@@ -111,5 +111,5 @@ def evening_entry_sheets(context: ScheduleEvaluationContext) -> Iterator[RunRequ
             yield RunRequest(
                 run_key=f"sheet:{today:%Y%m%d}:{race_date}|{meet}",
                 partition_key=race_day_key(race_date, meet),
-                tags={c.JOB_TYPE_TAG: "collection"},
+                tags={c.JOB_TYPE_TAG: c.JobType.COLLECTION},
             )

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 from dagster import instance_for_test, materialize
-
 from kra_pipeline.defs.features import entrant_form
-from kra_pipeline.defs.resources import RaceStoreResource
-from kra_pipeline.features.form import compute_form
+
+from kra_pipeline.defs.shared.resources import RaceStoreResource
+from kra_pipeline.form.compute import compute_form
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_pipeline.store.form import history_query, load_entrant_form, read_history
-from tests.features.history import MEET, RaceDays, copy_store
+from tests.form.history import MEET, RaceDays, copy_store
 
 DAY = "20250316"
 

@@ -9,7 +9,7 @@ from kra_pipeline.contract import CONFIRMED_ODDS_ASSET, DIVIDENDS_ASSET, POOL_CO
 from kra_pipeline.defs.market import market_assets
 from kra_pipeline.defs.market.sensor import market_requests
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
-from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.market import load_pool_combinations, winning_combinations
 from kra_simulator import SIMULATOR_API_KEY

@@ -12,14 +12,14 @@ from dagster import AssetMaterialization, DagsterInstance, instance_for_test, ma
 from kra_pipeline import contract as c
 from kra_pipeline.defs.prediction import race_model, race_predictions
 from kra_pipeline.defs.prediction.sensor import upcoming_prediction_requests
-from kra_pipeline.defs.resources import RaceStoreResource
-from kra_pipeline.kra.entry_sheet import parse_entry_sheet
+from kra_pipeline.defs.shared.resources import RaceStoreResource
+from kra_pipeline.kra.upcoming import parse_entry_sheet
 from kra_pipeline.prediction.artefact import latest_card
 from kra_pipeline.store.db import dispose_engines, get_engine
-from kra_pipeline.store.first_seen import keep_first_seen
 from kra_pipeline.store.predictions import load_predictions
+from kra_pipeline.store.upcoming import keep_first_seen
 from kra_simulator.world import SimulatedWorld
-from tests.features.history import LAST_DAY, MEET, RaceDays, copy_store, write_race_days
+from tests.form.history import LAST_DAY, MEET, RaceDays, copy_store, write_race_days
 
 CUTOFF = "20250301"
 

@@ -10,8 +10,8 @@ from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 from sqlalchemy import func, select
 
 from kra_pipeline.defs.race_days import race_day_assets
-from kra_pipeline.defs.resources import RaceSelection, RaceStoreResource, default_resources
-from kra_pipeline.kra.models import (
+from kra_pipeline.defs.shared.resources import RaceSelection, RaceStoreResource, default_resources
+from kra_pipeline.races.models import (
     EnrichedEntrant,
     HorseDetail,
     JockeyDetail,

@@ -21,9 +21,9 @@ from dagster._daemon.backfill import execute_backfill_iteration
 from kra_api.gateway.history import _run_partitions
 from kra_pipeline import contract as c
 from kra_pipeline.defs.race_days import race_day_assets
-from kra_pipeline.defs.race_days.batch import PARTITIONS_PER_RUN
-from kra_pipeline.defs.resources import default_resources
-from kra_pipeline.kra.models import RaceEntrant, group_races
+from kra_pipeline.defs.shared.batch import PARTITIONS_PER_RUN
+from kra_pipeline.defs.shared.resources import default_resources
+from kra_pipeline.races.models import RaceEntrant, group_races
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.race_days import load_collected_race_day
 from kra_simulator import SIMULATOR_API_KEY, SimulatorConfig, SimulatorServer

@@ -8,7 +8,7 @@ from kra_pipeline.defs.race_days.checks import (
     check_unique_gates,
     collected_check_results,
 )
-from kra_pipeline.kra.models import EnrichedEntrant, Race, group_races, parse_race_day
+from kra_pipeline.races.models import EnrichedEntrant, Race, group_races, parse_race_day
 from tests.fixtures.samples import load_sample_json
 
 

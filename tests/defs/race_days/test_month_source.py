@@ -12,13 +12,13 @@ from dagster import instance_for_test, materialize
 from sqlalchemy import Engine
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.history.sources import RawDay, collect_raw_day
-from kra_pipeline.defs.partitions import kst_today
+from kra_pipeline.contract import kst_today
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
-from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.shared.resources import default_resources
+from kra_pipeline.history.sources import RawDay, collect_raw_day
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.models import Race, group_races, parse_race_day
+from kra_pipeline.races.models import Race, group_races, parse_race_day
 from kra_pipeline.store import race_days, race_months
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
@@ -193,7 +193,7 @@ def test_raw_partitions_say_their_source_and_cost_no_call_once_the_month_is_stor
 def test_the_month_asset_stores_the_answer_and_lists_its_race_days(
     simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kra_pipeline.defs.history.raw_month import raw_race_month
+    from kra_pipeline.defs.race_days.raw_month import raw_race_month
 
     monkeypatch.setenv("KRA_API_BASE_URL", simulator.base_url)
     monkeypatch.setenv("KRA_API_KEY", SIMULATOR_API_KEY)

@@ -5,9 +5,9 @@ from typing import Any
 from dagster import instance_for_test, materialize
 
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
-from kra_pipeline.defs.resources import default_resources
 from kra_pipeline.defs.scratches import scratch_assets
 from kra_pipeline.defs.scratches.assets import check_scratches_agree
+from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.scratches import ScratchedEntrant, scratches_with_card
 from kra_simulator import SIMULATOR_API_KEY

@@ -11,7 +11,7 @@ from dagster import instance_for_test, materialize
 
 from kra_pipeline import contract as c
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
-from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.defs.track import race_day_track
 from kra_pipeline.kra.track import parse_track
 from kra_pipeline.store.db import get_engine

@@ -12,15 +12,14 @@ from dagster import build_schedule_context, instance_for_test, materialize
 
 from kra_api.services.launcher import InvalidRaceDay, collection_job, partition_key
 from kra_pipeline import contract as c
-from kra_pipeline.defs.partitions import kst_today
+from kra_pipeline.contract import KST, kst_today
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
-from kra_pipeline.defs.resources import default_resources
+from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.defs.upcoming import entry_sheets, evening_entry_sheets, upcoming_entry_sheet
-from kra_pipeline.kra.daily_quota import KST
-from kra_pipeline.kra.fields import HORSE_ID_WIDTH, normalise_id
+from kra_pipeline.races.fields import HORSE_ID_WIDTH, normalise_id
 from kra_pipeline.store.db import get_engine
-from kra_pipeline.store.first_seen import load_first_seen
 from kra_pipeline.store.race_days import load_collected_race_day
+from kra_pipeline.store.upcoming import load_first_seen
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 from kra_simulator.world import SimulatedWorld
 
