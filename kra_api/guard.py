@@ -25,7 +25,7 @@ from kra_api.auth import (
 )
 from kra_api.logging_setup import get_logger
 from kra_api.settings import ApiSettings
-from kra_pipeline.store.api_access import Refusal, admit, record_usage
+from kra_api.usage_store import Refusal, admit, record_usage
 from kra_pipeline.store.db import get_engine
 
 GUARDED_PREFIX = "/api/v2"

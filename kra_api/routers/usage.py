@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from kra_api.auth import Identity, require_key
-from kra_pipeline.store.api_access import requests_today, usage_of
+from kra_api.usage_store import requests_today, usage_of
 from kra_pipeline.store.db import get_engine
 
 router = APIRouter(prefix="/api/v2/usage", tags=["usage"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from kra_pipeline.store.api_access import admit, record_usage, usage_of
+from kra_api.usage_store import admit, record_usage, usage_of
 from kra_pipeline.store.db import get_engine
 
 DAY_MS = 86_400_000
