@@ -183,11 +183,6 @@ class KraClient:
             )
         return RaceDayAnswer(pages=pages, items=items, total_count=total)
 
-    def fetch_race_plan(self, meet: int, race_date: str) -> list[dict[str, Any]]:
-        """The day's schedule (API72_2): one item per race."""
-        params = {"meet": meet_code(meet), "rc_date": race_date}
-        return self._fetch_all("API72_2", params)[1]
-
     def fetch_pool_grid(self, api: str, meet: int, race_date: str) -> list[dict[str, Any]]:
         """Every combination of every pool of one meet's day, from API301 or API160_1.
 

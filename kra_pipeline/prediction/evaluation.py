@@ -16,7 +16,6 @@ import pandas as pd
 from kra_pipeline.prediction.features import RACE_KEY, runners
 from kra_pipeline.prediction.model import NotEnoughHistory, predict, train
 
-PREDICTORS = ("model", "uniform", "market")
 METRICS = ("top1", "winner_in_top3", "exact_top3", "top3_overlap", "log_loss", "brier")
 EPSILON = 1e-15
 

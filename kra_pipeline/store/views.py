@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -19,9 +18,7 @@ from kra_pipeline.store.tables import (
     CARD_COLUMNS,
     RESULT_COLUMNS,
     EnrichedEntrantRow,
-    EntrantRow,
     RaceRow,
-    RawRaceDayRow,
     ScratchRow,
 )
 from kra_pipeline.store.track import load_track_reports
@@ -31,45 +28,6 @@ _ENRICHMENT_COLUMNS = (
     "horse_rating",
     "missing_details",
 )
-
-
-@dataclass(frozen=True)
-class RaceDaySummary:
-    """How far a race day has come: fetched, collected, finished, enriched."""
-
-    race_date: str
-    meet: int
-    has_raw_pages: bool
-    race_count: int
-    entry_count: int
-    finished_race_count: int
-    enriched_entry_count: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def race_day_summary(engine: Engine, race_date: str, meet: int) -> RaceDaySummary:
-    """Row counts of a race day in each stage (all zero when nothing was stored)."""
-    check_race_day(race_date, meet)
-
-    def count(table: Any, *extra: Any) -> Any:
-        return (
-            select(func.count())
-            .select_from(table)
-            .where(*day_filter(table, race_date, meet), *extra)
-        )
-
-    with read_session(engine) as session:
-        return RaceDaySummary(
-            race_date=race_date,
-            meet=meet,
-            has_raw_pages=bool(session.scalar(count(RawRaceDayRow))),
-            race_count=session.scalar(count(RaceRow)) or 0,
-            entry_count=session.scalar(count(EntrantRow)) or 0,
-            finished_race_count=session.scalar(count(RaceRow, RaceRow.is_finished)) or 0,
-            enriched_entry_count=session.scalar(count(EnrichedEntrantRow)) or 0,
-        )
 
 
 def list_races(engine: Engine, race_date: str, meet: int) -> list[dict[str, Any]]:

@@ -22,9 +22,10 @@ from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.races.models import RaceEntrant, group_races
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.race_days import load_collected_race_day
-from kra_pipeline.store.views import list_races, race_day_summary
+from kra_pipeline.store.views import list_races
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer
 from tests.fixtures.postgres import temporary_postgres_database
+from tests.fixtures.store_summary import race_day_summary
 
 REPO = Path(__file__).resolve().parents[2]
 SEOUL_SUNDAY = "20250622"

@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from kra_pipeline.form.compute import compute_form
 from kra_pipeline.store.db import dispose_engines, get_engine
-from kra_pipeline.store.form import history_for_day
+from kra_pipeline.store.form import point_in_time_form, race_day_entrants
 from kra_pipeline.store.race_days import replace_collected_race_day
 from tests.form.history import LAST_DAY, MEET, RaceDays, copy_store, write_race_days
 
@@ -19,7 +18,7 @@ DAY = "20250315"
 
 def form_of_day(engine: Engine, race_date: str) -> pd.DataFrame:
     """What the entrant_form asset computes for a race day."""
-    return compute_form(*history_for_day(engine, race_date, MEET))
+    return point_in_time_form(engine, race_day_entrants(engine, race_date, MEET))
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_the_simulator_never_gets_more_than_the_quota_of_one_api(
         second.fetch_race_day(1, DAYS[2])
         with pytest.raises(KraDailyQuotaError) as raised:
             second.fetch_race_day(1, DAYS[3])
-        second.fetch_race_plan(1, DAYS[3])  # another API has its own quota
+        second.fetch_scratches(1, DAYS[3])  # another API has its own quota
         assert second.stats.retries["API214_1"] == 0
     assert server.stats.calls["API214_1"] == 3
     assert server.stats.quota_violations == 0

@@ -119,7 +119,7 @@ def test_gateway_code_inside_a_4xx_wins_over_the_status(client_for: Any) -> None
 def test_invalid_parameter_fails_at_once(client_for: Any) -> None:
     server = ScriptedServer([httpx.Response(200, text=envelope([], code="10"))])
     with pytest.raises(KraRequestError):
-        client_for(server).fetch_race_plan(1, "20250607")
+        client_for(server).fetch_race_day(1, "20250607")
     assert len(server.requests) == 1
 
 

@@ -16,7 +16,8 @@ from kra_pipeline.store.race_days import (
     save_raw_race_day,
 )
 from kra_pipeline.store.tables import EntrantResultRow, EntrantRow, RaceRow
-from kra_pipeline.store.views import list_races, race_day_summary
+from kra_pipeline.store.views import list_races
+from tests.fixtures.store_summary import race_day_summary
 from tests.store.helpers import SAMPLE_DATE, SAMPLE_MEET, prerace_races, sample_pages, sample_races
 
 

@@ -24,8 +24,9 @@ from kra_pipeline.store.reference import (
     upsert_trainers,
 )
 from kra_pipeline.store.tables import EnrichedEntrantRow
-from kra_pipeline.store.views import list_races, race_day_summary
+from kra_pipeline.store.views import list_races
 from tests.fixtures.samples import load_sample_json
+from tests.fixtures.store_summary import race_day_summary
 from tests.store.helpers import SAMPLE_DATE, SAMPLE_MEET, sample_races
 
 NOW = datetime(2025, 5, 23, 9, 0, tzinfo=UTC)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 from dagster import instance_for_test, materialize
-from kra_pipeline.defs.features import entrant_form
 
+from kra_pipeline.defs.form.assets import entrant_form
 from kra_pipeline.defs.shared.resources import RaceStoreResource
-from kra_pipeline.form.compute import compute_form
+from kra_pipeline.form.compute import OUTPUT_COLUMNS, compute_form, typed_form
 from kra_pipeline.store.db import dispose_engines, get_engine
-from kra_pipeline.store.form import history_query, load_entrant_form, read_history
+from kra_pipeline.store.form import history_query, read_history
 from tests.form.history import MEET, RaceDays, copy_store
 
 DAY = "20250316"
@@ -31,7 +31,14 @@ def test_a_race_day_partition_stores_the_point_in_time_form(
         )
     assert result.success
     engine = get_engine(url)
-    stored = load_entrant_form(engine, race_date, MEET)
+    with engine.connect() as connection:  # the table as an analyst's SQL reads it
+        stored = typed_form(
+            pd.read_sql(
+                f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM entrant_form WHERE race_date = "
+                f"'{race_date}' AND meet = {MEET} ORDER BY race_no, gate_no",
+                connection,
+            )
+        )
     history = read_history(engine, history_query(race_date))
     expected = compute_form(history, history[history["race_date"] == race_date])
     dispose_engines()

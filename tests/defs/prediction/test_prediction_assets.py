@@ -10,7 +10,8 @@ import pytest
 from dagster import AssetMaterialization, DagsterInstance, instance_for_test, materialize
 
 from kra_pipeline import contract as c
-from kra_pipeline.defs.prediction import race_model, race_predictions
+from kra_pipeline.defs.prediction.model import race_model
+from kra_pipeline.defs.prediction.predictions import race_predictions
 from kra_pipeline.defs.prediction.sensor import upcoming_prediction_requests
 from kra_pipeline.defs.shared.resources import RaceStoreResource
 from kra_pipeline.kra.upcoming import parse_entry_sheet

@@ -10,12 +10,14 @@ from collections.abc import Callable
 import pytest
 from dagster import build_schedule_context, instance_for_test, materialize
 
-from kra_api.services.launcher import InvalidRaceDay, collection_job, partition_key
+from kra_api.services.launcher import collection_job
 from kra_pipeline import contract as c
-from kra_pipeline.contract import KST, kst_today
+from kra_pipeline.contract import KST, InvalidRaceDay, kst_today, race_day_partition_key
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
+from kra_pipeline.defs.shared.partitions import race_day_partitions
 from kra_pipeline.defs.shared.resources import default_resources
-from kra_pipeline.defs.upcoming import entry_sheets, evening_entry_sheets, upcoming_entry_sheet
+from kra_pipeline.defs.upcoming import assets as entry_sheets
+from kra_pipeline.defs.upcoming.assets import evening_entry_sheets, upcoming_entry_sheet
 from kra_pipeline.races.fields import HORSE_ID_WIDTH, normalise_id
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.race_days import load_collected_race_day
@@ -131,9 +133,21 @@ def test_an_unpublished_or_past_sheet_is_nothing_and_a_refusal_spares_the_race_d
 
 def test_the_partitions_and_the_rest_api_reach_three_days_ahead_and_no_further() -> None:
     today = kst_today()  # the real one: partitions and launches go by the clock
-    assert partition_key(_day(c.UPCOMING_DAYS, today), 1)
+    assert race_day_partition_key(_day(c.UPCOMING_DAYS, today), 1)
     with pytest.raises(InvalidRaceDay, match="3 days after it"):
-        partition_key(_day(c.UPCOMING_DAYS + 1, today), 1)
+        race_day_partition_key(_day(c.UPCOMING_DAYS + 1, today), 1)
+    # The REST side's pure check and Dagster's partitions agree at both ends.
+    first = dt.datetime.strptime(c.FIRST_RACE_DATE, c.DATE_FORMAT).date()
+    for day in (first - dt.timedelta(days=1), first, *(_day(n, today) for n in (0, 3, 4))):
+        race_date = day if isinstance(day, str) else day.strftime(c.DATE_FORMAT)
+        for meet in (*c.MEET_CODES, 4):
+            key = c.race_day_key_text(race_date, meet)
+            try:
+                race_day_partition_key(race_date, meet)
+                valid = True
+            except InvalidRaceDay:
+                valid = False
+            assert valid == race_day_partitions.has_partition_key(key), key
     assert collection_job(True, _day(1, today)) == c.COLLECT_UPCOMING_JOB
     assert collection_job(True, _day(0, today)) == c.COLLECT_WITH_ENRICHMENT_JOB
 
