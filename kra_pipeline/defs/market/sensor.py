@@ -18,23 +18,19 @@ from kra_pipeline.contract import (
     COLLECTED_ASSET,
     DATE_FORMAT,
     DIVIDENDS_ASSET,
-    FINISHED_RACE_COUNT,
     JOB_TYPE_TAG,
-    RACE_COUNT,
     JobType,
     kst_today,
 )
 from kra_pipeline.defs.market.jobs import collect_race_market
 from kra_pipeline.defs.race_days.automation import RECOLLECT_LOOKBACK_DAYS
-from kra_pipeline.defs.shared.materializations import newest_materialization
+from kra_pipeline.defs.shared.materializations import finished_races, newest_materialization
 from kra_pipeline.defs.shared.partitions import MEETS, race_day_key
 
 
 def _all_finished(record: EventLogRecord) -> bool:
-    materialization = record.asset_materialization
-    metadata = materialization.metadata if materialization else {}
-    races, finished = metadata.get(RACE_COUNT), metadata.get(FINISHED_RACE_COUNT)
-    return bool(races and finished and races.value and finished.value >= races.value)
+    counts = finished_races(record)
+    return counts is not None and 0 < counts[0] <= counts[1]
 
 
 def market_requests(instance: DagsterInstance, race_dates: Iterable[str]) -> list[RunRequest]:

@@ -26,16 +26,14 @@ from dagster import (
 from kra_pipeline.contract import (
     COLLECTED_ASSET,
     DATE_FORMAT,
-    FINISHED_RACE_COUNT,
     JOB_TYPE_TAG,
     KST,
-    RACE_COUNT,
     TIMEZONE,
     JobType,
     kst_today,
 )
 from kra_pipeline.defs.race_days.jobs import collect_races
-from kra_pipeline.defs.shared.materializations import newest_materialization
+from kra_pipeline.defs.shared.materializations import finished_races, newest_materialization
 from kra_pipeline.defs.shared.partitions import MEETS, race_day_key
 
 EVENING_CRON = "30 21 * * *"
@@ -65,13 +63,8 @@ def evening_collection(context: ScheduleEvaluationContext) -> Iterator[RunReques
 
 def needs_recollection(record: EventLogRecord, race_date: str) -> bool:
     """A card stored before its race day was over, with races still lacking results."""
-    materialization = record.asset_materialization
-    if materialization is None:
-        return False
-    metadata = materialization.metadata
-    races = metadata.get(RACE_COUNT)
-    finished = metadata.get(FINISHED_RACE_COUNT)
-    if races is None or finished is None or finished.value >= races.value:
+    counts = finished_races(record)
+    if counts is None or counts[1] >= counts[0]:
         return False
     day_over = datetime.strptime(race_date, DATE_FORMAT).replace(tzinfo=KST) + timedelta(days=1)
     return record.timestamp < day_over.timestamp()
