@@ -25,7 +25,10 @@ from typing import Any
 
 import structlog
 
-from kra_pipeline.contract import API_CALLS, ENRICHED_ENTRY_COUNT
+from kra_pipeline.contract import (
+    API_CALLS,
+)
+from kra_pipeline.defs.shared.names import ENRICHED_ENTRY_COUNT
 from kra_simulator import SIMULATOR_API_KEY, SimulatorConfig, SimulatorServer
 from kra_simulator.world import SimulatedWorld
 

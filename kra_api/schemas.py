@@ -7,7 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
-from kra_pipeline.contract import MAX_RACE_NO, MEET_CODES, MEET_HELP
+from kra_pipeline.contract import (
+    MAX_RACE_NO,
+    MEET_CODES,
+    MEET_HELP,
+)
 
 JobStatus = Literal["queued", "processing", "completed", "failed", "cancelled"]
 # "waiting": a spent daily quota stopped the day's run; it resumes after the reset by itself.

@@ -12,7 +12,12 @@ import time
 import click
 
 from kra_api.schemas import check_race_date
-from kra_pipeline.contract import COLLECTED_ASSET, JOB_TYPE_TAG, MEET_CODES, MEET_HELP
+from kra_pipeline.contract import (
+    COLLECTED_ASSET,
+    JOB_TYPE_TAG,
+    MEET_CODES,
+    MEET_HELP,
+)
 
 POLL_SECONDS = 2.0
 

@@ -10,7 +10,10 @@ import click
 
 from kra_api.schemas import check_race_date
 from kra_api.settings import ApiSettings
-from kra_pipeline.contract import MEET_CODES, MEET_HELP
+from kra_pipeline.contract import (
+    MEET_CODES,
+    MEET_HELP,
+)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import click
 
-from kra_pipeline.contract import MEET_CODES, MEET_HELP, RACE_DATE_RE
+from kra_pipeline.contract import (
+    MEET_CODES,
+    MEET_HELP,
+    RACE_DATE_RE,
+)
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> str:

@@ -22,7 +22,10 @@ import httpx
 from kra_api.services.stack_processes import STACK_STATE_ENV
 from kra_api.settings import DEV_API_KEY, MULTIPROCESS_DIR_ENV, ApiSettings
 from kra_cli.supervisor import Supervisor
-from kra_pipeline.contract import CODE_LOCATION, DATE_FORMAT
+from kra_pipeline.contract import (
+    CODE_LOCATION,
+    DATE_FORMAT,
+)
 from kra_pipeline.paths import dagster_home, kra_home
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

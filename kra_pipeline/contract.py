@@ -1,5 +1,7 @@
-"""Every name the pipeline and the REST shim share: race-day keys, assets, jobs, pools,
-resources, run tags, materialization metadata and the run config of a race selection.
+"""Every name the pipeline and the REST shim both read: race-day keys and their validation,
+Seoul time, the assets and jobs the REST API launches or reads, run tags, job types, the
+materialization metadata the REST status reads and the run config of a race selection.
+Names only the Dagster side reads live in `kra_pipeline.defs.shared.names`.
 
 Plain Python (no Dagster import), so the client, the store, the shim and the CLI can all agree
 on one spelling without loading the code location.
@@ -51,42 +53,12 @@ RAW_ASSET = "raw_race_day"
 COLLECTED_ASSET = "collected_race_day"
 ENRICHED_ASSET = "enriched_race_day"
 RACE_DAY_ASSETS: tuple[str, ...] = (RAW_ASSET, COLLECTED_ASSET, ENRICHED_ASSET)
-# API4_3 month answers, one partition per month (YYYYMM) x meet: the source of past race days.
-RAW_MONTH_ASSET = "raw_race_month"
-MONTH_FORMAT = "%Y%m"
-# Point-in-time form of a race day's entrants from the store's earlier results (not a stage of
-# collection: it reads only the store, so it is not in RACE_DAY_ASSETS).
-FORM_ASSET = "entrant_form"
-MODEL_ASSET = "race_model"
-PREDICTIONS_ASSET = "race_predictions"
-
-# Race-day sources beside the card, one asset each (issue 13), keyed like the race days.
+# The REST status reads when the dividends were fetched (result_status).
 DIVIDENDS_ASSET = "race_day_dividends"
-DIVIDENDS_API = "API301"  # Dividend_rate_total
-CONFIRMED_ODDS_ASSET = "race_day_confirmed_odds"
-CONFIRMED_ODDS_API = "API160_1"  # integratedInfo_1
-MARKET_ASSETS: tuple[str, ...] = (DIVIDENDS_ASSET, CONFIRMED_ODDS_ASSET)
-SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
-TRACK_ASSET = "race_day_track"
-TRACK_API = "API189_1"  # Track_1
-ENTRY_SHEET_ASSET = "upcoming_entry_sheet"
-ENTRY_SHEET_API = "API26_2"  # entrySheet_2
 COLLECT_UPCOMING_JOB = "collect_upcoming_cards"
-
 COLLECT_WITH_ENRICHMENT_JOB = "collect_races"
 COLLECT_CARDS_ONLY_JOB = "collect_race_cards"
-COLLECT_MARKET_JOB = "collect_race_market"
-
-# --- tote pools ------------------------------------------------------------------------------
-# Pool codes as stored and served, in KRA's usual order: win, place, quinella, exacta,
-# quinella place, trio (unordered), trifecta (ordered).
-POOL_CODES: tuple[str, ...] = ("WIN", "PLC", "QNL", "EXA", "QPL", "TLA", "TRI")
-# KRA's display cap: a price of 9999.9 means "capped, no usable price", not a payout.
-CAPPED_ODDS = 9999.9
-
-# The Dagster concurrency pool of every step that calls KRA, and the resource key of the client.
-KRA_POOL = "kra_open_api"
-KRA_CLIENT_RESOURCE = "kra_open_api"
+# The resource whose config limits a run to some races (race_selection_config below).
 RACE_SELECTION_RESOURCE = "race_selection"
 
 # --- race-day validation (the REST launcher, predict, races and `kra diagnose` all take it) --
@@ -161,45 +133,16 @@ DAILY_QUOTA_TAG = "kra/daily_quota_reset"
 # A quota-stopped run older than this is not resumed (it stays failed for the user to re-run),
 # so the REST status no longer calls its days waiting either.
 QUOTA_RESUME_LOOKBACK_DAYS = 7
-# Set on a run the resume sensor requested: the id of the run it resumes.
-RESUMES_RUN_TAG = "kra/resumes_run"
 # Tags Dagster itself puts on partitioned and backfill runs.
 PARTITION_TAG = "dagster/partition"
-# A run of many partitions (a backfill batch) names its first and last key instead.
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 BACKFILL_TAG = "dagster/backfill"
 
 # --- materialization metadata (written by the assets, read by the sensor and the REST status) --
 RACE_COUNT = "race_count"
-ENTRY_COUNT = "entry_count"
 API_CALLS = "api_calls"
 FINISHED_RACE_COUNT = "finished_race_count"
-RACE_NUMBERS = "race_numbers"
-ENRICHED_ENTRY_COUNT = "enriched_entry_count"
-MISSING_DETAIL_COUNT = "missing_detail_count"
-PREVIEW = "preview"
-# Where a raw race day came from: SOURCE_DAY_API (asked per day) or SOURCE_MONTH_API (taken
-# from the stored month answer), and why the month path was not taken when it should have been.
-RAW_SOURCE = "source"
-RAW_SOURCE_MONTH = "source_month"
-RAW_SOURCE_FALLBACK = "source_fallback"
+# The API a race day's card comes from when asked per day (KRA health hinges on it).
 SOURCE_DAY_API = "API214_1"
-SOURCE_MONTH_API = "API4_3"
-RACE_DAY_COUNT = "race_day_count"
-RACE_DATES = "race_dates"
-# entrant_form: entrants without any earlier start in the store, and the history rows read.
-FIRST_START_COUNT = "first_start_count"
-COMBINATION_COUNT = "combination_count"
-CAPPED_COUNT = "capped_count"
-DUPLICATE_COUNT = "duplicate_count"
-PLACEHOLDER_COUNT = "placeholder_count"
-POOL_COUNTS = "pool_counts"
-SCRATCH_COUNT = "scratch_count"
-# race_day_track: races whose track KRA had measured.
-MEASURED_RACE_COUNT = "measured_race_count"
-# upcoming_entry_sheet: entrants the sheet listed for the first time in this materialization.
-FIRST_SEEN_COUNT = "first_seen_count"
 
 
 # --- run config ------------------------------------------------------------------------------

@@ -16,7 +16,10 @@ import requests
 from dagster import DagsterInstance, DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from kra_pipeline.contract import CODE_LOCATION, RACE_DAY_ASSETS
+from kra_pipeline.contract import (
+    CODE_LOCATION,
+    RACE_DAY_ASSETS,
+)
 from kra_pipeline.defs.shared.partitions import race_day_partitions
 
 T = TypeVar("T")

@@ -36,7 +36,10 @@ from dagster._core.storage.runs.schema import RunsTable, RunTagsTable
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster_shared.serdes import deserialize_value
 
-from kra_pipeline.contract import CALLER_TAG, PARTITION_TAG
+from kra_pipeline.contract import (
+    CALLER_TAG,
+    PARTITION_TAG,
+)
 
 # Connections this process keeps per database: the shim's worker threads, with room to spare.
 POOL_SIZE = 8

@@ -33,7 +33,10 @@ from kra_api.services.launcher import (
 from kra_api.services.race_result import RaceNotStored, ResultNotYet, race_result
 from kra_api.services.race_store import races_for_day, upcoming_races, without_results
 from kra_api.settings import ApiSettings
-from kra_pipeline.contract import InvalidRaceDay, race_day_partition_key
+from kra_pipeline.contract import (
+    InvalidRaceDay,
+    race_day_partition_key,
+)
 
 router = APIRouter(prefix="/api/v2/collection", tags=["collection"])
 

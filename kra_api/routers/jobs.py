@@ -12,7 +12,10 @@ from kra_api.deps import get_gateway
 from kra_api.gateway import FINISHED, DagsterGateway
 from kra_api.schemas import JobDetail, JobList, JobStatus, Message
 from kra_api.services import jobs_view
-from kra_pipeline.contract import CALLER_TAG, JobType
+from kra_pipeline.contract import (
+    CALLER_TAG,
+    JobType,
+)
 
 router = APIRouter(prefix="/api/v2/jobs", tags=["jobs"])
 

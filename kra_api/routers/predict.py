@@ -16,7 +16,12 @@ from kra_api.services.predictions import (
     model_info,
     predictions_for_day,
 )
-from kra_pipeline.contract import MAX_RACE_NO, MEET_CODES, MEET_HELP, race_day_partition_key
+from kra_pipeline.contract import (
+    MAX_RACE_NO,
+    MEET_CODES,
+    MEET_HELP,
+    race_day_partition_key,
+)
 from kra_pipeline.prediction.artefact import ModelSawTheDay
 
 router = APIRouter(prefix="/api/v2/predict", tags=["predict"])

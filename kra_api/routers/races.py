@@ -17,7 +17,10 @@ from kra_api.routers.params import (
 )
 from kra_api.schemas import RaceList, check_race_date
 from kra_api.services.race_store import races_in_range, upcoming_races
-from kra_pipeline.contract import MEET_CODES, race_day_partition_key
+from kra_pipeline.contract import (
+    MEET_CODES,
+    race_day_partition_key,
+)
 
 router = APIRouter(prefix="/api/v2/races", tags=["races"])
 MAX_LIMIT = 500

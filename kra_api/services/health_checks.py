@@ -15,7 +15,9 @@ from typing import Any
 from kra_api.gateway import DagsterGateway
 from kra_api.services.race_store import check_store
 from kra_api.services.stack_processes import RUNNING, process_state, read_stack_state
-from kra_pipeline.contract import SOURCE_DAY_API
+from kra_pipeline.contract import (
+    SOURCE_DAY_API,
+)
 
 # The daemon writes a heartbeat every 30 s: two missed beats and some slack.
 HEARTBEAT_FRESH = timedelta(seconds=75)

@@ -12,7 +12,10 @@ from collections.abc import Iterable, Iterator
 import pandas as pd
 from sqlalchemy import Engine, and_, select
 
-from kra_pipeline.contract import MEET_CODES, RACE_DATE_RE
+from kra_pipeline.contract import (
+    MEET_CODES,
+    RACE_DATE_RE,
+)
 from kra_pipeline.dataset.schema import (
     CARD,
     ENRICHMENT,

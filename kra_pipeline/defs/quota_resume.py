@@ -33,14 +33,12 @@ from kra_pipeline.contract import (
     JOB_TYPE_TAG,
     PARTITION_TAG,
     QUOTA_RESUME_LOOKBACK_DAYS,
-    RANGE_END_TAG,
-    RANGE_START_TAG,
-    RESUMES_RUN_TAG,
 )
 from kra_pipeline.defs.market import market_assets
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.scratches import scratch_assets
 from kra_pipeline.defs.shared.batch import PARTITIONS_PER_RUN
+from kra_pipeline.defs.shared.names import RANGE_END_TAG, RANGE_START_TAG, RESUMES_RUN_TAG
 from kra_pipeline.defs.shared.partitions import race_day_keys_of_run, race_day_ranges
 from kra_pipeline.defs.track import track_assets
 

@@ -24,7 +24,10 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from kra_pipeline.contract import KST, RACE_DATE_RE
+from kra_pipeline.contract import (
+    KST,
+    RACE_DATE_RE,
+)
 from kra_pipeline.kra.access_book import note_answer, note_refusal
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.daily_quota import DailyQuota, next_reset

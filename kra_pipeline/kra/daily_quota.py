@@ -12,7 +12,10 @@ import datetime as dt
 
 from sqlalchemy import Engine, create_engine, text
 
-from kra_pipeline.contract import DATE_FORMAT, KST
+from kra_pipeline.contract import (
+    DATE_FORMAT,
+    KST,
+)
 from kra_pipeline.kra.access_book import ApiAccess, create_table, read_access
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraDailyQuotaError

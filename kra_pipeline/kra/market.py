@@ -12,8 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kra_pipeline.contract import CAPPED_ODDS, POOL_CODES
 from kra_pipeline.races.fields import compact_date, meet_code, to_number
+
+DIVIDENDS_API = "API301"  # Dividend_rate_total
+CONFIRMED_ODDS_API = "API160_1"  # integratedInfo_1
+# KRA's display cap: a price of 9999.9 means "capped, no usable price", not a payout.
+CAPPED_ODDS = 9999.9
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,9 @@ POOLS: dict[str, Pool] = {
         Pool("TRI", "삼쌍승식", 3, True),
     )
 }
-if tuple(POOLS) != POOL_CODES:
-    raise ImportError("the pool table and contract.POOL_CODES must list the same pools")
+# Pool codes as stored and served, in KRA's usual order: win, place, quinella, exacta,
+# quinella place, trio (unordered), trifecta (ordered).
+POOL_CODES: tuple[str, ...] = tuple(POOLS)
 _BY_NAME: dict[str, Pool] = {
     **{pool.code: pool for pool in POOLS.values()},
     **{pool.korean: pool for pool in POOLS.values()},

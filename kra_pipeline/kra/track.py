@@ -13,6 +13,8 @@ from typing import Any
 
 from kra_pipeline.races.fields import compact_date, to_number, to_positive_integer, to_text
 
+TRACK_API = "API189_1"  # Track_1
+
 
 @dataclass(frozen=True)
 class TrackReport:

@@ -23,6 +23,7 @@ from kra_pipeline.races.fields import (
     to_text,
 )
 
+ENTRY_SHEET_API = "API26_2"  # entrySheet_2
 _POST_TIME = re.compile(r"(\d{1,2})\s*:\s*(\d{2})")
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kra_pipeline.contract import MEET_CODES, Meet
+from kra_pipeline.contract import (
+    MEET_CODES,
+    Meet,
+)
 
 HORSE_ID_WIDTH = 7
 PERSON_ID_WIDTH = 6

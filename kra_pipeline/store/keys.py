@@ -7,7 +7,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from kra_pipeline.contract import MEET_CODES, MEET_HELP, RACE_DATE_RE
+from kra_pipeline.contract import (
+    MEET_CODES,
+    MEET_HELP,
+    RACE_DATE_RE,
+)
 
 
 def check_race_day(race_date: str, meet: int) -> None:

@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, select
 
-from kra_pipeline.contract import MEET_CODES, MEET_HELP
+from kra_pipeline.contract import (
+    MEET_CODES,
+    MEET_HELP,
+)
 from kra_pipeline.store.db import read_session, write_session
 from kra_pipeline.store.tables import RawRaceMonthRow
 

@@ -11,8 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
-from kra_pipeline.contract import ENTRY_SHEET_API
-from kra_pipeline.kra.upcoming import EntrySheetRow
+from kra_pipeline.kra.upcoming import ENTRY_SHEET_API, EntrySheetRow
 from kra_pipeline.store.db import read_session, write_session
 from kra_pipeline.store.keys import check_race_day, day_filter
 from kra_pipeline.store.tables import FirstSeenCardRow

@@ -20,7 +20,9 @@ from kra_api.app import create_app
 from kra_api.auth import key_fingerprint
 from kra_api.gateway import DagsterGateway
 from kra_api.settings import ApiSettings
-from kra_pipeline.contract import race_selection_config
+from kra_pipeline.contract import (
+    race_selection_config,
+)
 
 KEY_A = "alpha-key-0000000001"
 KEY_B = "bravo-key-0000000002"

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kra_pipeline.contract import DIVIDENDS_API, KST
-from kra_pipeline.kra.market import parse_pool_rows
+from kra_pipeline.contract import (
+    KST,
+)
+from kra_pipeline.kra.market import DIVIDENDS_API, parse_pool_rows
 from kra_pipeline.kra.track import parse_track
 from kra_pipeline.kra.upcoming import parse_entry_sheet
 from kra_pipeline.races.fields import split_track

@@ -22,7 +22,12 @@ from dagster import (
 from dagster._core.test_utils import create_run_for_test
 
 from kra_api.gateway import DagsterGateway
-from kra_pipeline.contract import CALLER_TAG, JOB_TYPE_TAG, PARTITION_TAG, RACE_DAY_ASSETS
+from kra_pipeline.contract import (
+    CALLER_TAG,
+    JOB_TYPE_TAG,
+    PARTITION_TAG,
+    RACE_DAY_ASSETS,
+)
 from kra_pipeline.defs.shared.partitions import race_day_partitions
 from tests.fixtures.postgres import temporary_postgres_database
 

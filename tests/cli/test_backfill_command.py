@@ -10,7 +10,9 @@ from click.testing import CliRunner
 from dagster import AssetMaterialization, DagsterInstance
 
 from kra_cli.main import main
-from kra_pipeline.contract import COLLECTED_ASSET
+from kra_pipeline.contract import (
+    COLLECTED_ASSET,
+)
 
 
 @pytest.mark.parametrize(

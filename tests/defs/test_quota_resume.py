@@ -18,6 +18,7 @@ from kra_api.services.collection_status import compute_collection_status
 from kra_pipeline import contract as c
 from kra_pipeline.defs.quota_resume import resume_requests
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.daily_quota import TABLE, DailyQuota
@@ -65,7 +66,9 @@ def test_a_quota_stopped_backfill_resumes_after_the_reset_and_completes(
     monkeypatch.setenv("KRA_DAILY_QUOTA", str(QUOTA))
     keys = [f"{day}|1" for day in DAYS]
     with instance_for_test() as instance:
-        stopped = _materialize(instance, {c.RANGE_START_TAG: keys[0], c.RANGE_END_TAG: keys[-1]})
+        stopped = _materialize(
+            instance, {names.RANGE_START_TAG: keys[0], names.RANGE_END_TAG: keys[-1]}
+        )
         assert not stopped.success
         assert server.stats.calls["API214_1"] == QUOTA  # never more than the day's quota
         assert server.stats.quota_violations == 0
@@ -88,8 +91,8 @@ def test_a_quota_stopped_backfill_resumes_after_the_reset_and_completes(
         requests = resume_requests(instance, after_reset)
         asked = {
             tuple(str(a.to_user_string()) for a in r.asset_selection): (
-                r.tags.get(c.RANGE_START_TAG, r.tags.get(c.PARTITION_TAG)),
-                r.tags.get(c.RANGE_END_TAG, r.tags.get(c.PARTITION_TAG)),
+                r.tags.get(names.RANGE_START_TAG, r.tags.get(c.PARTITION_TAG)),
+                r.tags.get(names.RANGE_END_TAG, r.tags.get(c.PARTITION_TAG)),
             )
             for r in requests
         }
@@ -97,7 +100,7 @@ def test_a_quota_stopped_backfill_resumes_after_the_reset_and_completes(
             (c.COLLECTED_ASSET,): (keys[0], keys[QUOTA - 1]),  # stored: only collect them
             (c.COLLECTED_ASSET, c.RAW_ASSET): (keys[QUOTA], keys[-1]),
         }
-        assert all(r.tags[c.RESUMES_RUN_TAG] == stopped.run_id for r in requests)
+        assert all(r.tags[names.RESUMES_RUN_TAG] == stopped.run_id for r in requests)
         for request in requests:
             assert _materialize(instance, request.tags, request.asset_selection).success
 

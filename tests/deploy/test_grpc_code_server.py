@@ -24,7 +24,9 @@ from dagster import DagsterInstance, DagsterRunStatus
 from kra_api.gateway import DagsterGateway
 from kra_api.gateway.launches import GatewayUnavailable, LaunchRejected
 from kra_cli.stack import create_instance_storage
-from kra_pipeline.contract import COLLECT_WITH_ENRICHMENT_JOB
+from kra_pipeline.contract import (
+    COLLECT_WITH_ENRICHMENT_JOB,
+)
 from kra_pipeline.kra import limiter
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_simulator import SIMULATOR_API_KEY, SimulatorServer

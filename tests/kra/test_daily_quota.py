@@ -9,7 +9,9 @@ from collections.abc import Callable
 import pytest
 from dagster import instance_for_test, materialize
 
-from kra_pipeline.contract import KST
+from kra_pipeline.contract import (
+    KST,
+)
 from kra_pipeline.defs.race_days import raw_race_day
 from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.kra.client import KraClient

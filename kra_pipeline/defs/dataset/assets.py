@@ -24,7 +24,9 @@ from dagster import (
 from pydantic import Field
 
 from kra_pipeline import contract as c
-from kra_pipeline.contract import KST
+from kra_pipeline.contract import (
+    KST,
+)
 from kra_pipeline.dataset.export import SCHEMA_FILE, export_entrants
 from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.shared.groups import Group

@@ -6,8 +6,8 @@ long as the days before it are unchanged, whatever was collected after it.
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from kra_pipeline import contract as c
 from kra_pipeline.defs.race_days.collected import collected_race_day
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.shared.resources import RaceStoreResource
@@ -27,7 +27,7 @@ _PREVIEW_COLUMNS = [
 
 
 @asset(
-    name=c.FORM_ASSET,
+    name=names.FORM_ASSET,
     partitions_def=race_day_partitions,
     deps=[collected_race_day],
     group_name=Group.FORM,
@@ -49,8 +49,8 @@ def entrant_form(
     preview = form[_PREVIEW_COLUMNS].head(20)
     return MaterializeResult(
         metadata={
-            c.ENTRY_COUNT: len(form),
-            c.FIRST_START_COUNT: int(form["horse_starts"].isna().sum()),
-            c.PREVIEW: MetadataValue.md(preview.to_markdown(index=False) if len(form) else "-"),
+            names.ENTRY_COUNT: len(form),
+            names.FIRST_START_COUNT: int(form["horse_starts"].isna().sum()),
+            names.PREVIEW: MetadataValue.md(preview.to_markdown(index=False) if len(form) else "-"),
         }
     )

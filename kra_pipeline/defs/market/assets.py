@@ -17,12 +17,14 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.shared.refusals import only_this_source
 from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
 from kra_pipeline.defs.shared.source_assets import problems_check
+from kra_pipeline.kra import market as kra_market
 from kra_pipeline.kra.market import PoolGrid, parse_pool_rows
 from kra_pipeline.store import market, race_days
 
@@ -90,14 +92,14 @@ def pool_grid_asset(name: str, api: str, what: str) -> AssetsDefinition:
         unpriced = [f"R{w.race_no} {w.pool} {w.legs}" for w in winners if w.odds is None]
         return MaterializeResult(
             metadata={
-                c.COMBINATION_COUNT: len(grid.combinations),
-                c.CAPPED_COUNT: sum(1 for x in grid.combinations if x.is_capped),
-                c.DUPLICATE_COUNT: grid.duplicates,
-                c.PLACEHOLDER_COUNT: grid.placeholders,
-                c.POOL_COUNTS: grid.pool_counts(),
+                names.COMBINATION_COUNT: len(grid.combinations),
+                names.CAPPED_COUNT: sum(1 for x in grid.combinations if x.is_capped),
+                names.DUPLICATE_COUNT: grid.duplicates,
+                names.PLACEHOLDER_COUNT: grid.placeholders,
+                names.POOL_COUNTS: grid.pool_counts(),
                 c.FINISHED_RACE_COUNT: len(finished),
                 c.API_CALLS: calls,
-                c.PREVIEW: MetadataValue.md(_markdown(grid)),
+                names.PREVIEW: MetadataValue.md(_markdown(grid)),
             },
             check_results=[_winners_check(name, unpriced, len(winners))],
         )
@@ -105,7 +107,9 @@ def pool_grid_asset(name: str, api: str, what: str) -> AssetsDefinition:
     return _pool_grid
 
 
-race_day_dividends = pool_grid_asset(c.DIVIDENDS_ASSET, c.DIVIDENDS_API, "Race-day dividends")
+race_day_dividends = pool_grid_asset(
+    c.DIVIDENDS_ASSET, kra_market.DIVIDENDS_API, "Race-day dividends"
+)
 race_day_confirmed_odds = pool_grid_asset(
-    c.CONFIRMED_ODDS_ASSET, c.CONFIRMED_ODDS_API, "Confirmed odds"
+    names.CONFIRMED_ODDS_ASSET, kra_market.CONFIRMED_ODDS_API, "Confirmed odds"
 )

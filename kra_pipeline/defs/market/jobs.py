@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
-from kra_pipeline.contract import COLLECT_MARKET_JOB
 from kra_pipeline.defs.market.assets import race_day_confirmed_odds, race_day_dividends
 from kra_pipeline.defs.scratches.assets import race_day_scratches
+from kra_pipeline.defs.shared.names import COLLECT_MARKET_JOB
 from kra_pipeline.defs.track.assets import race_day_track
 
 collect_race_market = define_asset_job(

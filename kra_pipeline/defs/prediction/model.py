@@ -8,6 +8,7 @@ from pydantic import Field
 
 from kra_pipeline import contract as c
 from kra_pipeline.dataset import entrants
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.resources import RaceStoreResource
 from kra_pipeline.prediction import artefact
@@ -46,7 +47,7 @@ def _calibration_plot(table: pd.DataFrame) -> MetadataValue:
 
 
 @asset(
-    name=c.MODEL_ASSET,
+    name=names.MODEL_ASSET,
     group_name=Group.PREDICTION,
     kinds={"scikit-learn"},
     description=(

@@ -16,6 +16,7 @@ from dagster import (
 
 from kra_pipeline import contract as c
 from kra_pipeline.defs.prediction.model import race_model
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import race_day_partitions, split_race_day_key
 from kra_pipeline.defs.shared.resources import RaceStoreResource
@@ -28,9 +29,9 @@ _PREVIEW = ["race_no", "gate_no", "horse_no", "win_probability", "predicted_rank
 
 
 @asset(
-    name=c.PREDICTIONS_ASSET,
+    name=names.PREDICTIONS_ASSET,
     partitions_def=race_day_partitions,
-    deps=[race_model, AssetKey(c.COLLECTED_ASSET), AssetKey(c.ENTRY_SHEET_ASSET)],
+    deps=[race_model, AssetKey(c.COLLECTED_ASSET), AssetKey(names.ENTRY_SHEET_ASSET)],
     group_name=Group.PREDICTION,
     kinds={"scikit-learn"},
     description=(
@@ -59,7 +60,7 @@ def race_predictions(
                     "kept": True,
                     "model_version": str(stored["model_version"].iloc[0]),
                     "predicted_at": str(stored["predicted_at"].iloc[0]),
-                    c.ENTRY_COUNT: len(stored),
+                    names.ENTRY_COUNT: len(stored),
                 }
             )
         predicted = predict(artefact.load(card), day)
@@ -72,8 +73,8 @@ def race_predictions(
             "predicted_at": at.isoformat(),
             "after_results": finished,
             "card": source,
-            c.ENTRY_COUNT: len(predicted),
-            c.PREVIEW: MetadataValue.md(
+            names.ENTRY_COUNT: len(predicted),
+            names.PREVIEW: MetadataValue.md(
                 preview.round(4).to_markdown(index=False) if len(preview) else "-"
             ),
         }

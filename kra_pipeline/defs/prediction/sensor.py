@@ -15,8 +15,11 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.contract import KST
+from kra_pipeline.contract import (
+    KST,
+)
 from kra_pipeline.defs.prediction.predictions import race_predictions
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.materializations import newest_materialization
 from kra_pipeline.defs.shared.partitions import MEETS, race_day_key
 from kra_pipeline.prediction import artefact
@@ -30,18 +33,18 @@ def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> 
         race_date = (today + timedelta(days=ahead)).strftime(c.DATE_FORMAT)
         for meet in MEETS:
             partition = str(race_day_key(race_date, meet))
-            sheet = newest_materialization(instance, c.ENTRY_SHEET_ASSET, partition)
+            sheet = newest_materialization(instance, names.ENTRY_SHEET_ASSET, partition)
             metadata = sheet.asset_materialization.metadata if sheet else {}
-            if sheet is None or not getattr(metadata.get(c.ENTRY_COUNT), "value", 0):
+            if sheet is None or not getattr(metadata.get(names.ENTRY_COUNT), "value", 0):
                 continue
-            predicted = newest_materialization(instance, c.PREDICTIONS_ASSET, partition)
+            predicted = newest_materialization(instance, names.PREDICTIONS_ASSET, partition)
             if predicted is not None and predicted.storage_id > sheet.storage_id:
                 continue
             requests.append(
                 RunRequest(
                     run_key=f"predict:{partition}:{sheet.storage_id}",
                     partition_key=race_day_key(race_date, meet),
-                    asset_selection=[AssetKey(c.PREDICTIONS_ASSET)],
+                    asset_selection=[AssetKey(names.PREDICTIONS_ASSET)],
                     tags={c.JOB_TYPE_TAG: c.JobType.PREDICTION},
                 )
             )
@@ -56,7 +59,7 @@ def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> 
 )
 def predict_upcoming_days(context: SensorEvaluationContext) -> Iterator[RunRequest | SkipReason]:
     if artefact.latest_card() is None:
-        yield SkipReason(f"no race model yet: materialize {c.MODEL_ASSET} first")
+        yield SkipReason(f"no race model yet: materialize {names.MODEL_ASSET} first")
         return
     requests = upcoming_prediction_requests(context.instance, datetime.now(KST))
     yield from requests

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
 
-from kra_pipeline.contract import COLLECTED_ASSET, ENRICHED_ASSET
+from kra_pipeline.contract import (
+    COLLECTED_ASSET,
+    ENRICHED_ASSET,
+)
 from kra_pipeline.races.models import (
     HORSE_ID_WIDTH,
     PERSON_ID_WIDTH,

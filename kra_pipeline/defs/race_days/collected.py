@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from kra_pipeline import contract as c
 from kra_pipeline.defs.race_days.checks import COLLECTED_CHECKS, collected_check_results
 from kra_pipeline.defs.race_days.raw import raw_race_day
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import race_day_partitions
@@ -51,10 +52,10 @@ def collected_race_day(
             stored = race_days.load_collected_race_day(engine, race_date, meet)
             metadata = {
                 c.RACE_COUNT: len(stored),
-                c.ENTRY_COUNT: sum(len(race.entrants) for race in stored),
+                names.ENTRY_COUNT: sum(len(race.entrants) for race in stored),
                 c.FINISHED_RACE_COUNT: sum(1 for race in stored if race.is_finished),
-                c.RACE_NUMBERS: [race.race_no for race in stored],
-                c.PREVIEW: MetadataValue.md(races_markdown(stored)),
+                names.RACE_NUMBERS: [race.race_no for race in stored],
+                names.PREVIEW: MetadataValue.md(races_markdown(stored)),
             }
             cards = load_race_cards(engine, race_date, meet)
             report.add(key, metadata, collected_check_results(stored, cards))

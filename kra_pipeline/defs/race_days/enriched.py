@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from kra_pipeline import contract as c
 from kra_pipeline.defs.race_days.checks import ENRICHED_CHECKS, check_enrichment_coverage
 from kra_pipeline.defs.race_days.collected import collected_race_day, selected_races
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import race_day_partitions
@@ -60,10 +61,10 @@ def enriched_race_day(
                     )
             metadata = {
                 c.RACE_COUNT: len(races),
-                c.ENRICHED_ENTRY_COUNT: len(outcome.rows),
-                c.MISSING_DETAIL_COUNT: outcome.missing_detail_count,
+                names.ENRICHED_ENTRY_COUNT: len(outcome.rows),
+                names.MISSING_DETAIL_COUNT: outcome.missing_detail_count,
                 c.API_CALLS: outcome.api_calls,
-                c.PREVIEW: MetadataValue.md(races_markdown(races)),
+                names.PREVIEW: MetadataValue.md(races_markdown(races)),
             }
             report.add(key, metadata, [check_enrichment_coverage(outcome.rows)])
     return report.result()

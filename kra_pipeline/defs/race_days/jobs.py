@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
-from kra_pipeline.contract import COLLECT_CARDS_ONLY_JOB, COLLECT_WITH_ENRICHMENT_JOB
+from kra_pipeline.contract import (
+    COLLECT_CARDS_ONLY_JOB,
+    COLLECT_WITH_ENRICHMENT_JOB,
+)
 from kra_pipeline.defs.race_days.collected import collected_race_day
 from kra_pipeline.defs.race_days.enriched import enriched_race_day
 from kra_pipeline.defs.race_days.raw import raw_race_day

@@ -12,6 +12,7 @@ from typing import Any
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from kra_pipeline import contract as c
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.batch import RACE_DAY_BACKFILL_POLICY, BatchReport, race_days_of
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import race_day_partitions
@@ -56,13 +57,13 @@ def raw_metadata(raw: RawDay, races: list[Race]) -> dict[str, Any]:
     """What a raw partition reports: counts, calls spent and where its rows came from."""
     metadata: dict[str, Any] = {
         c.RACE_COUNT: len(races),
-        c.ENTRY_COUNT: sum(len(race.entrants) for race in races),
+        names.ENTRY_COUNT: sum(len(race.entrants) for race in races),
         c.API_CALLS: raw.api_calls,
-        c.RAW_SOURCE: raw.source,
-        c.PREVIEW: MetadataValue.md(races_markdown(races)),
+        names.RAW_SOURCE: raw.source,
+        names.PREVIEW: MetadataValue.md(races_markdown(races)),
     }
     if raw.month is not None:
-        metadata[c.RAW_SOURCE_MONTH] = raw.month
+        metadata[names.RAW_SOURCE_MONTH] = raw.month
     if raw.fallback is not None:
-        metadata[c.RAW_SOURCE_FALLBACK] = raw.fallback
+        metadata[names.RAW_SOURCE_FALLBACK] = raw.fallback
     return metadata

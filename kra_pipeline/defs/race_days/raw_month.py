@@ -8,6 +8,7 @@ optional prefetch (and the place to see a month's calendar), never a requirement
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from kra_pipeline import contract as c
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import race_month_partitions, split_race_month_key
 from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
@@ -17,7 +18,7 @@ from kra_pipeline.races.fields import compact_date
 
 
 @asset(
-    name=c.RAW_MONTH_ASSET,
+    name=names.RAW_MONTH_ASSET,
     partitions_def=race_month_partitions,
     pool=KRA_POOL,
     retry_policy=KRA_RETRY_POLICY,
@@ -37,9 +38,9 @@ def raw_race_month(
     context.log.info(f"{month} meet {meet}: {len(dates)} race days in {calls} call(s)")
     return MaterializeResult(
         metadata={
-            c.RACE_DAY_COUNT: len(dates),
-            c.RACE_DATES: dates,
-            c.ENTRY_COUNT: len(items),
+            names.RACE_DAY_COUNT: len(dates),
+            names.RACE_DATES: dates,
+            names.ENTRY_COUNT: len(items),
             c.API_CALLS: calls,
         }
     )

@@ -11,6 +11,7 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import split_race_day_key
 from kra_pipeline.defs.shared.refusals import only_this_source
@@ -34,11 +35,11 @@ def check_scratches_agree(rows: list[ScratchedEntrant]) -> AssetCheckResult:
             problems.append(f"{where}: scratched by {API} but not on the card")
         elif not row.scratched_on_card:
             problems.append(f"{where}: scratched by {API} but has odds on the card")
-    return problems_check(AGREES_WITH_CARD, c.SCRATCHES_ASSET, problems, scratches=len(rows))
+    return problems_check(AGREES_WITH_CARD, names.SCRATCHES_ASSET, problems, scratches=len(rows))
 
 
 @race_extra_asset(
-    c.SCRATCHES_ASSET,
+    names.SCRATCHES_ASSET,
     Group.SCRATCHES,
     AGREES_WITH_CARD,
     "API9_1 scratches are the card's winOdds == 0 entrants",
@@ -65,9 +66,9 @@ def race_day_scratches(
     )
     return MaterializeResult(
         metadata={
-            c.SCRATCH_COUNT: count,
+            names.SCRATCH_COUNT: count,
             c.API_CALLS: calls,
-            c.PREVIEW: MetadataValue.md(table if rows else "_No scratches._"),
+            names.PREVIEW: MetadataValue.md(table if rows else "_No scratches._"),
         },
         check_results=[check_scratches_agree(rows)],
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, EventLogRecord
 
-from kra_pipeline.contract import FINISHED_RACE_COUNT, RACE_COUNT
+from kra_pipeline.contract import (
+    FINISHED_RACE_COUNT,
+    RACE_COUNT,
+)
 
 
 def newest_materialization(

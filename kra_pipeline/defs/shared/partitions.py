@@ -20,13 +20,11 @@ from kra_pipeline.contract import (
     DATE_FORMAT,
     FIRST_RACE_DATE,
     MEET_CODES,
-    MONTH_FORMAT,
     PARTITION_TAG,
-    RANGE_END_TAG,
-    RANGE_START_TAG,
     TIMEZONE,
     UPCOMING_DAYS,
 )
+from kra_pipeline.defs.shared.names import MONTH_FORMAT, RANGE_END_TAG, RANGE_START_TAG
 
 # Partition keys of the meet dimension: the meet codes as strings.
 MEETS: tuple[str, ...] = tuple(str(meet) for meet in MEET_CODES)

@@ -2,7 +2,7 @@
 
 from dagster import Backoff, Jitter, RetryPolicy
 
-from kra_pipeline.contract import KRA_POOL
+from kra_pipeline.defs.shared.names import KRA_POOL
 
 # Transient faults the client could not absorb (its own retries are spent) retry the step.
 KRA_RETRY_POLICY = RetryPolicy(

@@ -16,12 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from kra_pipeline.contract import (
     CONFIGURATION_ERROR_TAG,
     DAILY_QUOTA_TAG,
-    KRA_CLIENT_RESOURCE,
     KRA_REACHED_TAG,
     KRA_UNREACHABLE_TAG,
     KST,
     RACE_SELECTION_RESOURCE,
 )
+from kra_pipeline.defs.shared.names import KRA_CLIENT_RESOURCE
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.daily_quota import next_reset

@@ -7,7 +7,9 @@ from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, asset
 
-from kra_pipeline.contract import COLLECTED_ASSET
+from kra_pipeline.contract import (
+    COLLECTED_ASSET,
+)
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import race_day_partitions
 from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY

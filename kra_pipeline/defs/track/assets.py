@@ -9,11 +9,13 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import split_race_day_key
 from kra_pipeline.defs.shared.refusals import only_this_source
 from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
 from kra_pipeline.defs.shared.source_assets import problems_check, race_extra_asset
+from kra_pipeline.kra import track as kra_track
 from kra_pipeline.kra.track import TrackReport, parse_track
 from kra_pipeline.races.models import Race
 from kra_pipeline.store import race_days
@@ -34,15 +36,15 @@ def check_track_agrees(reports: list[TrackReport], races: list[Race]) -> AssetCh
         moisture = None if report.moisture is None else int(report.moisture)
         if (report.condition, moisture) != theirs:
             problems.append(f"R{report.race_no}: {report.condition} {moisture}% vs card {theirs}")
-    return problems_check(AGREES_WITH_CARD, c.TRACK_ASSET, problems, races=len(reports))
+    return problems_check(AGREES_WITH_CARD, names.TRACK_ASSET, problems, races=len(reports))
 
 
 @race_extra_asset(
-    c.TRACK_ASSET,
+    names.TRACK_ASSET,
     Group.TRACK,
     AGREES_WITH_CARD,
     "API189_1's condition and moisture match API214_1's track text",
-    f"Track condition, moisture and weather of each race ({c.TRACK_API}).",
+    f"Track condition, moisture and weather of each race ({kra_track.TRACK_API}).",
 )
 def race_day_track(
     context: AssetExecutionContext, kra_open_api: KraApiResource, race_store: RaceStoreResource
@@ -52,9 +54,9 @@ def race_day_track(
     reports: list[TrackReport] = []
     calls = 0
     if races:  # a day without racing has no track report: no call
-        with kra_open_api.client() as client, only_this_source(c.TRACK_API):
+        with kra_open_api.client() as client, only_this_source(kra_track.TRACK_API):
             reports = parse_track(client.fetch_track(meet, race_date))
-            calls = client.stats.calls[c.TRACK_API]
+            calls = client.stats.calls[kra_track.TRACK_API]
     with race_store.writable() as engine:
         replace_track_reports(engine, race_date, meet, reports)
     lines = ["| race | condition | moisture | weather | °C | humidity | wind |"]
@@ -69,9 +71,9 @@ def race_day_track(
     return MaterializeResult(
         metadata={
             c.RACE_COUNT: len(reports),
-            c.MEASURED_RACE_COUNT: sum(1 for r in reports if r.condition is not None),
+            names.MEASURED_RACE_COUNT: sum(1 for r in reports if r.condition is not None),
             c.API_CALLS: calls,
-            c.PREVIEW: MetadataValue.md("\n".join(lines) if reports else "_No racing._"),
+            names.PREVIEW: MetadataValue.md("\n".join(lines) if reports else "_No racing._"),
         },
         check_results=[check_track_agrees(reports, races)],
     )

@@ -22,7 +22,11 @@ from dagster import (
 )
 
 from kra_pipeline import contract as c
-from kra_pipeline.contract import KST, kst_today
+from kra_pipeline.contract import (
+    KST,
+    kst_today,
+)
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.groups import Group
 from kra_pipeline.defs.shared.partitions import (
     MEETS,
@@ -33,6 +37,7 @@ from kra_pipeline.defs.shared.partitions import (
 from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.shared.refusals import only_this_source
 from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
+from kra_pipeline.kra import upcoming as kra_upcoming
 from kra_pipeline.kra.upcoming import parse_entry_sheet
 from kra_pipeline.store.upcoming import keep_first_seen
 
@@ -48,15 +53,15 @@ def is_upcoming(race_date: str, today: str) -> bool:
 
 
 @asset(
-    name=c.ENTRY_SHEET_ASSET,
+    name=names.ENTRY_SHEET_ASSET,
     partitions_def=race_day_partitions,
     pool=KRA_POOL,
     retry_policy=KRA_RETRY_POLICY,
     group_name=Group.UPCOMING,
     kinds={"python"},
     description=(
-        f"The card of an upcoming race day from the entry sheet ({c.ENTRY_SHEET_API}), up to "
-        f"{c.UPCOMING_DAYS} days ahead, kept as first seen (career counters as snapshots)."
+        f"The card of an upcoming race day from the entry sheet ({kra_upcoming.ENTRY_SHEET_API}), "
+        f"up to {c.UPCOMING_DAYS} days ahead, kept as first seen (career counters as snapshots)."
     ),
 )
 def upcoming_entry_sheet(
@@ -65,10 +70,10 @@ def upcoming_entry_sheet(
     race_date, meet = split_race_day_key(context.partition_key)
     if not is_upcoming(race_date, kst_today().strftime(c.DATE_FORMAT)):
         context.log.info(f"{race_date} is past: its card is {c.COLLECTED_ASSET}'s; no call")
-        return MaterializeResult(metadata={c.ENTRY_COUNT: 0, c.API_CALLS: 0})
-    with kra_open_api.client() as client, only_this_source(c.ENTRY_SHEET_API):
+        return MaterializeResult(metadata={names.ENTRY_COUNT: 0, c.API_CALLS: 0})
+    with kra_open_api.client() as client, only_this_source(kra_upcoming.ENTRY_SHEET_API):
         rows = parse_entry_sheet(client.fetch_entry_sheet(meet, race_date))
-        calls = client.stats.calls[c.ENTRY_SHEET_API]
+        calls = client.stats.calls[kra_upcoming.ENTRY_SHEET_API]
     with race_store.writable() as engine:
         added = keep_first_seen(engine, race_date, meet, rows)
     races = sorted({row.race_no for row in rows})
@@ -80,17 +85,17 @@ def upcoming_entry_sheet(
     return MaterializeResult(
         metadata={
             c.RACE_COUNT: len(races),
-            c.ENTRY_COUNT: len(rows),
-            c.FIRST_SEEN_COUNT: added,
+            names.ENTRY_COUNT: len(rows),
+            names.FIRST_SEEN_COUNT: added,
             c.API_CALLS: calls,
-            c.PREVIEW: MetadataValue.md("\n".join(lines) if rows else "_Not published yet._"),
+            names.PREVIEW: MetadataValue.md("\n".join(lines) if rows else "_Not published yet._"),
         }
     )
 
 
 collect_upcoming_cards = define_asset_job(
     c.COLLECT_UPCOMING_JOB,
-    selection=[c.ENTRY_SHEET_ASSET],
+    selection=[names.ENTRY_SHEET_ASSET],
     partitions_def=race_day_partitions,
     description="Fetch the entry sheet of an upcoming race day (kept as first seen).",
 )

@@ -6,7 +6,9 @@ import pytest
 
 from kra_api.schemas import BackfillRequest
 from kra_api.services.launcher import backfill_partition_keys
-from kra_pipeline.contract import InvalidRaceDay
+from kra_pipeline.contract import (
+    InvalidRaceDay,
+)
 
 
 def test_a_backfill_covers_every_meet_of_every_day_of_the_range_both_ends_included() -> None:

@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 from dagster import build_schedule_context, instance_for_test, materialize
 
-from kra_pipeline.contract import KST
+from kra_pipeline.contract import (
+    KST,
+)
 from kra_pipeline.dataset import entrants
 from kra_pipeline.dataset.export import COLUMNS, read_export
 from kra_pipeline.defs.dataset.assets import DATASET_ASSET, entrant_dataset, weekly_dataset_export

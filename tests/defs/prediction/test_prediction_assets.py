@@ -13,6 +13,7 @@ from kra_pipeline import contract as c
 from kra_pipeline.defs.prediction.model import race_model
 from kra_pipeline.defs.prediction.predictions import race_predictions
 from kra_pipeline.defs.prediction.sensor import upcoming_prediction_requests
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.resources import RaceStoreResource
 from kra_pipeline.kra.upcoming import parse_entry_sheet
 from kra_pipeline.prediction.artefact import latest_card
@@ -98,8 +99,8 @@ def test_a_day_ahead_is_predicted_from_its_entry_sheet_and_kept_after_its_result
     with instance_for_test() as instance:
         sheet_key = f"{day}|{MEET}"
         instance.report_runless_asset_event(
-            AssetMaterialization(c.ENTRY_SHEET_ASSET, partition=sheet_key,
-                                 metadata={c.ENTRY_COUNT: len(sheet)})
+            AssetMaterialization(names.ENTRY_SHEET_ASSET, partition=sheet_key,
+                                 metadata={names.ENTRY_COUNT: len(sheet)})
         )  # fmt: skip
         as_of = datetime.strptime(day, c.DATE_FORMAT) - timedelta(days=2)
         assert upcoming_prediction_requests(instance, as_of)  # a sheet, no predictions yet

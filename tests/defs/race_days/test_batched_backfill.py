@@ -21,8 +21,10 @@ from dagster._daemon.backfill import execute_backfill_iteration
 from kra_api.gateway.history import _run_partitions
 from kra_pipeline import contract as c
 from kra_pipeline.defs.race_days import race_day_assets
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.batch import PARTITIONS_PER_RUN
 from kra_pipeline.defs.shared.resources import default_resources
+from kra_pipeline.history import sources as history_sources
 from kra_pipeline.races.models import RaceEntrant, group_races
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.race_days import load_collected_race_day
@@ -128,8 +130,8 @@ def test_a_batched_run_gives_each_partition_its_own_metadata(
             stored = load_collected_race_day(get_engine(), day, 3)
             assert [r.race_no for r in stored] == [r.race_no for r in truth]
             assert meta[c.RACE_COUNT] == len(truth) == collected[key][c.RACE_COUNT]
-            assert meta[c.RAW_SOURCE] == c.SOURCE_MONTH_API
-            assert enriched[key][c.ENRICHED_ENTRY_COUNT] == sum(len(r.entrants) for r in truth)
+            assert meta[names.RAW_SOURCE] == history_sources.SOURCE_MONTH_API
+            assert enriched[key][names.ENRICHED_ENTRY_COUNT] == sum(len(r.entrants) for r in truth)
         # the month answer was fetched once for the run; every other day cost nothing
         assert sum(meta[c.API_CALLS] for meta in raw.values()) == server.stats.calls["API4_3"]
         assert server.stats.calls["API214_1"] == 0

@@ -12,9 +12,13 @@ from dagster import instance_for_test, materialize
 from sqlalchemy import Engine
 
 from kra_pipeline import contract as c
-from kra_pipeline.contract import kst_today
+from kra_pipeline.contract import (
+    kst_today,
+)
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.resources import default_resources
+from kra_pipeline.history import sources as history_sources
 from kra_pipeline.history.sources import RawDay, collect_raw_day
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
@@ -103,7 +107,7 @@ def test_month_answers_give_the_rows_api214_gives_for_the_same_days(
         assert [r.model_dump(exclude={"entrants"}) for r in races] == [
             r.model_dump(exclude={"entrants"}) for r in day_collected[key]
         ]
-        assert raws[key].source == c.SOURCE_MONTH_API and raws[key].fallback is None
+        assert raws[key].source == history_sources.SOURCE_MONTH_API and raws[key].fallback is None
         assert day_raws[key].source == c.SOURCE_DAY_API
         race_day_count += bool(races)
     assert race_day_count == len(simulator.world.race_days(FORTNIGHT[0], FORTNIGHT[-1]))
@@ -182,9 +186,12 @@ def test_raw_partitions_say_their_source_and_cost_no_call_once_the_month_is_stor
             assert result.success
             metadata.append(materialized(result))
     first, second, empty = (m[c.RAW_ASSET] for m in metadata)
-    assert first[c.RAW_SOURCE] == c.SOURCE_MONTH_API and first[c.RAW_SOURCE_MONTH] == MONTH
+    assert (
+        first[names.RAW_SOURCE] == history_sources.SOURCE_MONTH_API
+        and first[names.RAW_SOURCE_MONTH] == MONTH
+    )
     assert first[c.API_CALLS] >= 1
-    assert (second[c.API_CALLS], second[c.RAW_SOURCE]) == (0, c.SOURCE_MONTH_API)
+    assert (second[c.API_CALLS], second[names.RAW_SOURCE]) == (0, history_sources.SOURCE_MONTH_API)
     assert second[c.RACE_COUNT] == len(simulator.world.race_plan_items(1, seoul[1])) > 0
     assert (empty[c.API_CALLS], empty[c.RACE_COUNT]) == (0, 0)
     assert metadata[2][c.COLLECTED_ASSET][c.RACE_COUNT] == 0
@@ -205,8 +212,8 @@ def test_the_month_asset_stores_the_answer_and_lists_its_race_days(
             resources=default_resources(),
         )
     assert result.success
-    metadata = materialized(result)[c.RAW_MONTH_ASSET]
+    metadata = materialized(result)[names.RAW_MONTH_ASSET]
     jeju = [d for d, m in simulator.world.race_days(DAYS[0], DAYS[-1]) if m == 2]
-    assert metadata[c.RACE_DATES] == jeju and metadata[c.RACE_DAY_COUNT] == len(jeju)
+    assert metadata[names.RACE_DATES] == jeju and metadata[names.RACE_DAY_COUNT] == len(jeju)
     stored = race_months.load_raw_race_month(get_engine(), MONTH, 2)
     assert stored is not None and len(stored.pages) == metadata[c.API_CALLS]

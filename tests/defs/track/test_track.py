@@ -11,8 +11,10 @@ from dagster import instance_for_test, materialize
 
 from kra_pipeline import contract as c
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.defs.track import race_day_track
+from kra_pipeline.kra import track as kra_track
 from kra_pipeline.kra.track import parse_track
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.track import load_track_reports
@@ -57,23 +59,23 @@ def test_each_race_gets_its_track_and_weather_as_kra_reports_them(
     (check,) = [
         e
         for e in result.get_asset_check_evaluations()
-        if e.asset_key.to_user_string() == c.TRACK_ASSET
+        if e.asset_key.to_user_string() == names.TRACK_ASSET
     ]
     assert check.passed  # the same condition and moisture as API214_1's track text
-    assert server.stats.calls[c.TRACK_API] == 1
+    assert server.stats.calls[kra_track.TRACK_API] == 1
 
     quiet = _run(server, monkeypatch, QUIET)
     assert quiet.success
-    assert server.stats.calls[c.TRACK_API] == 1  # no racing, no call
+    assert server.stats.calls[kra_track.TRACK_API] == 1  # no racing, no call
 
 
 def test_a_refused_track_api_spares_the_race_day(
     start_kra_simulator: Callable[..., SimulatorServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = start_kra_simulator(today=TODAY, refused_apis=(c.TRACK_API,))
+    server = start_kra_simulator(today=TODAY, refused_apis=(kra_track.TRACK_API,))
     result = _run(server, monkeypatch, RACING)
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert [e.step_key for e in failures] == [c.TRACK_ASSET]
+    assert [e.step_key for e in failures] == [names.TRACK_ASSET]
     assert "Apply for API189_1" in str(failures[0].event_specific_data.error)
     done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert done == {c.RAW_ASSET, c.COLLECTED_ASSET}

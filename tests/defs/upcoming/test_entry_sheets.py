@@ -12,12 +12,19 @@ from dagster import build_schedule_context, instance_for_test, materialize
 
 from kra_api.services.launcher import collection_job
 from kra_pipeline import contract as c
-from kra_pipeline.contract import KST, InvalidRaceDay, kst_today, race_day_partition_key
+from kra_pipeline.contract import (
+    KST,
+    InvalidRaceDay,
+    kst_today,
+    race_day_partition_key,
+)
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
+from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.partitions import race_day_partitions
 from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.defs.upcoming import assets as entry_sheets
 from kra_pipeline.defs.upcoming.assets import evening_entry_sheets, upcoming_entry_sheet
+from kra_pipeline.kra import upcoming as kra_upcoming
 from kra_pipeline.races.fields import HORSE_ID_WIDTH, normalise_id
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.race_days import load_collected_race_day
@@ -72,7 +79,12 @@ def test_the_card_two_days_ahead_is_kept_as_first_seen_through_the_results(
         first = _run([upcoming_entry_sheet], key, instance)
         assert first.success
         metadata = first.get_asset_materialization_events()[0].materialization.metadata
-        assert metadata[c.ENTRY_COUNT].value == metadata[c.FIRST_SEEN_COUNT].value == len(sheet) > 0
+        assert (
+            metadata[names.ENTRY_COUNT].value
+            == metadata[names.FIRST_SEEN_COUNT].value
+            == len(sheet)
+            > 0
+        )
         assert metadata[c.API_CALLS].value == 1
         engine = get_engine()
         card = load_first_seen(engine, race_date, meet)
@@ -84,7 +96,7 @@ def test_the_card_two_days_ahead_is_kept_as_first_seen_through_the_results(
 
         again = _run([upcoming_entry_sheet], key, instance)
         metadata = again.get_asset_materialization_events()[0].materialization.metadata
-        assert metadata[c.FIRST_SEEN_COUNT].value == 0
+        assert metadata[names.FIRST_SEEN_COUNT].value == 0
 
         # The day is run: a world where it is over serves the real card with its results.
         after = start_kra_simulator(today=(dt.date.fromisoformat(
@@ -109,13 +121,13 @@ def test_an_unpublished_or_past_sheet_is_nothing_and_a_refusal_spares_the_race_d
     with instance_for_test() as instance:
         ahead = _run([upcoming_entry_sheet], f"{_day(c.UPCOMING_DAYS)}|1", instance)
         metadata = ahead.get_asset_materialization_events()[0].materialization.metadata
-        assert metadata[c.ENTRY_COUNT].value == 0 and metadata[c.API_CALLS].value == 1
+        assert metadata[names.ENTRY_COUNT].value == 0 and metadata[c.API_CALLS].value == 1
         past = _run([upcoming_entry_sheet], f"{_day(-7)}|1", instance)
         metadata = past.get_asset_materialization_events()[0].materialization.metadata
         assert metadata[c.API_CALLS].value == 0
-    assert server.stats.calls[c.ENTRY_SHEET_API] == 1
+    assert server.stats.calls[kra_upcoming.ENTRY_SHEET_API] == 1
 
-    refusing = start_kra_simulator(today=_day(0), refused_apis=(c.ENTRY_SHEET_API,))
+    refusing = start_kra_simulator(today=_day(0), refused_apis=(kra_upcoming.ENTRY_SHEET_API,))
     _point_at(refusing, monkeypatch)
     race_date, meet = _racing_two_days_ahead()
     with instance_for_test() as instance:
@@ -125,7 +137,7 @@ def test_an_unpublished_or_past_sheet_is_nothing_and_a_refusal_spares_the_race_d
             instance,
         )
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert [e.step_key for e in failures] == [c.ENTRY_SHEET_ASSET]
+    assert [e.step_key for e in failures] == [names.ENTRY_SHEET_ASSET]
     assert "Apply for API26_2" in str(failures[0].event_specific_data.error)
     done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert done == {c.RAW_ASSET, c.COLLECTED_ASSET}
