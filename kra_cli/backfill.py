@@ -14,9 +14,10 @@ import click
 from kra_api.schemas import check_race_date
 from kra_pipeline.contract import (
     COLLECTED_ASSET,
-    JOB_TYPE_TAG,
     MEET_CODES,
     MEET_HELP,
+    JobType,
+    job_type_tags,
 )
 
 POLL_SECONDS = 2.0
@@ -70,7 +71,7 @@ def backfill_command(date_from: str, date_to: str, meets: str, redo: bool, no_wa
     if not todo:
         return
     try:
-        backfill_id = gateway.launch_backfill(todo, {JOB_TYPE_TAG: "backfill"})
+        backfill_id = gateway.launch_backfill(todo, job_type_tags(JobType.BACKFILL))
     except (GatewayUnavailable, LaunchRejected) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"backfill {backfill_id} launched; Ctrl-C stops watching, not the backfill")

@@ -116,6 +116,12 @@ class JobType(StrEnum):
     EXPORT = "export"
 
 
+def job_type_tags(kind: JobType) -> dict[str, str]:
+    """The tag that says what kind of work a run is (a plain string: Dagster's serialiser
+    refuses enums it does not know)."""
+    return {JOB_TYPE_TAG: kind.value}
+
+
 # Fingerprint of the REST caller's API key (never the key itself).
 CALLER_TAG = "kra/caller"
 # The REST collection options, as sorted JSON.

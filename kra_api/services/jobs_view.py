@@ -41,7 +41,7 @@ def job_type(run: RunView) -> str:
     tagged = run.tags.get(JOB_TYPE_TAG)
     if tagged in set(JobType):
         return str(tagged)
-    return JobType.BACKFILL if BACKFILL_TAG in run.tags else JobType.COLLECTION
+    return (JobType.BACKFILL if BACKFILL_TAG in run.tags else JobType.COLLECTION).value
 
 
 def launched_by(run: RunView) -> str:

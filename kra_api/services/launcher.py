@@ -17,9 +17,9 @@ from kra_pipeline.contract import (
     COLLECT_UPCOMING_JOB,
     COLLECT_WITH_ENRICHMENT_JOB,
     DATE_FORMAT,
-    JOB_TYPE_TAG,
     OPTIONS_TAG,
     JobType,
+    job_type_tags,
     kst_today,
     race_day_partition_key,
     race_selection_config,
@@ -116,7 +116,7 @@ class CollectionLauncher:
                     "it has finished",
                     run.run_id,
                 )
-            tags = {JOB_TYPE_TAG: JobType.COLLECTION, CALLER_TAG: caller, OPTIONS_TAG: options}
+            tags = {**job_type_tags(JobType.COLLECTION), CALLER_TAG: caller, OPTIONS_TAG: options}
             # The entry sheet is stored whole: a race selection applies to the race-day jobs.
             config = {} if job == COLLECT_UPCOMING_JOB else race_selection_config(races)
             run_id = self.gateway.launch_run(job, key, config, tags)
@@ -145,5 +145,5 @@ class CollectionLauncher:
     def launch_backfill(self, request: BackfillRequest, caller: str) -> tuple[str, int]:
         """One Dagster backfill over every date × meet of the request."""
         keys = backfill_partition_keys(request)
-        tags = {JOB_TYPE_TAG: JobType.BACKFILL, CALLER_TAG: caller}
+        tags = {**job_type_tags(JobType.BACKFILL), CALLER_TAG: caller}
         return self.gateway.launch_backfill(keys, tags), len(keys)

@@ -79,7 +79,7 @@ def test_predictions_from_a_model_trained_before_the_day(client: TestClient) -> 
     seen = client.post("/api/v2/predict/", json={"date": info["trained_until"], "meet": MEET},
                        headers=HEADERS_A)  # fmt: skip
     assert seen.status_code == 409
-    assert "train one with an earlier cut-off" in seen.json()["detail"]
+    assert "Train one with a cut-off on or before" in seen.json()["detail"]
     empty = client.post("/api/v2/predict/", json={"date": "20250331", "meet": 1}, headers=HEADERS_A)
     assert empty.status_code == 404
     bad = client.post("/api/v2/predict/", json={"date": day, "meet": True}, headers=HEADERS_A)

@@ -18,8 +18,8 @@ from kra_pipeline.contract import (
     COLLECTED_ASSET,
     DATE_FORMAT,
     DIVIDENDS_ASSET,
-    JOB_TYPE_TAG,
     JobType,
+    job_type_tags,
     kst_today,
 )
 from kra_pipeline.defs.market.jobs import collect_race_market
@@ -50,7 +50,7 @@ def market_requests(instance: DagsterInstance, race_dates: Iterable[str]) -> lis
                 RunRequest(
                     run_key=f"market:{partition}:{collected.storage_id}",
                     partition_key=race_day_key(race_date, meet),
-                    tags={JOB_TYPE_TAG: JobType.COLLECTION},
+                    tags=job_type_tags(JobType.COLLECTION),
                 )
             )
     return requests

@@ -45,7 +45,7 @@ def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> 
                     run_key=f"predict:{partition}:{sheet.storage_id}",
                     partition_key=race_day_key(race_date, meet),
                     asset_selection=[AssetKey(names.PREDICTIONS_ASSET)],
-                    tags={c.JOB_TYPE_TAG: c.JobType.PREDICTION},
+                    tags=c.job_type_tags(c.JobType.PREDICTION),
                 )
             )
     return requests

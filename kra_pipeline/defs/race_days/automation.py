@@ -26,10 +26,10 @@ from dagster import (
 from kra_pipeline.contract import (
     COLLECTED_ASSET,
     DATE_FORMAT,
-    JOB_TYPE_TAG,
     KST,
     TIMEZONE,
     JobType,
+    job_type_tags,
     kst_today,
 )
 from kra_pipeline.defs.race_days.jobs import collect_races
@@ -44,7 +44,7 @@ def _run_request(race_date: str, meet: str, run_key: str) -> RunRequest:
     return RunRequest(
         run_key=run_key,
         partition_key=race_day_key(race_date, meet),
-        tags={JOB_TYPE_TAG: JobType.COLLECTION},
+        tags=job_type_tags(JobType.COLLECTION),
     )
 
 

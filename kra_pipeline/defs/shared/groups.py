@@ -1,9 +1,11 @@
-"""The asset groups of the Dagster UI: one per domain, the same word as its folder."""
+"""The asset groups of the Dagster UI: one per domain, the same word as its folder.
 
-from enum import StrEnum
+Plain strings (not an Enum): a group name travels to the webserver and the daemon through
+Dagster's serialiser, which refuses enums it does not know.
+"""
 
 
-class Group(StrEnum):
+class Group:
     RACE_DAYS = "race_days"
     MARKET = "market"
     SCRATCHES = "scratches"

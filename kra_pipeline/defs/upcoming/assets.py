@@ -116,5 +116,5 @@ def evening_entry_sheets(context: ScheduleEvaluationContext) -> Iterator[RunRequ
             yield RunRequest(
                 run_key=f"sheet:{today:%Y%m%d}:{race_date}|{meet}",
                 partition_key=race_day_key(race_date, meet),
-                tags={c.JOB_TYPE_TAG: c.JobType.COLLECTION},
+                tags=c.job_type_tags(c.JobType.COLLECTION),
             )
