@@ -27,54 +27,48 @@ GRID_APIS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "API29_1": (("QNL", "EXA", "QPL"), ("chulNo1", "chulNo2")),
     "API30_1": (("TLA", "TRI"), ("chulNo", "chulNo2", "chulNo3")),
 }
-# The first day each pool has rows (a test record may come first, see TEST_RECORDS) and the
-# first day of regular sales on race days, YYYYMMDD.
-POOL_FIRST_ROWS: dict[str, str] = {
+# The first day of regular sales of each pool (YYYYMMDD): race days before it have no rows of it.
+POOL_REGULAR_SALES: dict[str, str] = {
     "WIN": "20020101",
     "PLC": "20020101",
     "QNL": "20070101",
     "EXA": "20070101",
     "QPL": "20070101",
-    "TLA": "20090301",
-    "TRI": "20160301",
-}
-POOL_REGULAR_SALES: dict[str, str] = {
-    **POOL_FIRST_ROWS,
     "TLA": "20090405",
     "TRI": "20160610",
 }
 # Busan-Gyeongnam opened in September 2005: no market rows of meet 3 before it.
 MEET_FIRST_DAY: dict[int, str] = {1: "20020101", 2: "20020101", 3: "20050901"}
-# Days KRA ran its tote on test data: grids, but no card, no sales and no result (all weekdays
-# on which the simulated meets do not race). The meet is the simulator's choice.
-TEST_RECORDS: dict[str, int] = {
-    "20070109": 1,
-    "20090311": 1,
-    "20090401": 1,
-    "20160315": 1,
-    "20160317": 1,
-    "20160629": 1,
-    "20160721": 1,
+# KRA's test records (JOO's table): days of grids of the pools being tried, and nothing else
+# (no card, no sales, no result), with the races each meet shows. None is a simulated race day.
+TEST_RECORDS: dict[str, tuple[tuple[str, ...], dict[int, int]]] = {
+    "20070109": (("QNL", "EXA"), {1: 4, 2: 1}),
+    "20090311": (("TLA",), {1: 1, 3: 1}),
+    "20090401": (("TLA",), {2: 3}),
+    "20160315": (("TRI",), {1: 5, 2: 3}),
+    "20160317": (("TRI",), {3: 1}),
+    "20160629": (("TRI",), {1: 5}),
+    "20160721": (("TRI",), {1: 1, 2: 1, 3: 1}),
 }
 
 
 def is_test_record(meet: int, race_date: str) -> bool:
-    return TEST_RECORDS.get(race_date) == meet
+    return meet in TEST_RECORDS.get(race_date, ((), {}))[1]
 
 
-def pools_on(meet: int, race_date: str, *, test_record: bool) -> tuple[str, ...]:
-    """The pools with rows on a day: sold regularly by then, or (a test record) tried by then."""
+def pools_on(meet: int, race_date: str) -> tuple[str, ...]:
+    """The pools sold on a race day of a meet."""
     if race_date < MEET_FIRST_DAY[meet]:
         return ()
-    starts = POOL_FIRST_ROWS if test_record else POOL_REGULAR_SALES
-    return tuple(pool for pool, first in starts.items() if first <= race_date)
+    return tuple(pool for pool, first in POOL_REGULAR_SALES.items() if first <= race_date)
 
 
 def _test_record_grid(seed: int, meet: int, race_date: str) -> list[Combination]:
-    """A few races of made-up starters priced by the world's own tote (market.race_grid)."""
+    """The races of a test record: made-up starters priced by the world's tote (race_grid)."""
+    pools, races = TEST_RECORDS[race_date]
     rng = random.Random(f"{seed}:test-record:{race_date}:{meet}")
     grid: list[Combination] = []
-    for race_no in range(1, rng.randint(2, 4) + 1):
+    for race_no in range(1, races[meet] + 1):
         weights = [rng.uniform(0.5, 6.0) for _ in range(rng.randint(7, 12))]
         total = sum(weights)
         starters = []
@@ -83,7 +77,7 @@ def _test_record_grid(seed: int, meet: int, race_date: str) -> list[Combination]
             starters.append(
                 {"chulNo": gate, "winOdds": number(win), "plcOdds": number(1 + (win - 1) / 3.5)}
             )
-        grid.extend(race_grid(race_no, starters, finished=True))
+        grid.extend(c for c in race_grid(race_no, starters, finished=True) if c.pool in pools)
     return grid
 
 
@@ -91,11 +85,10 @@ def day_grid(world: SimulatedWorld, meet: int, race_date: str) -> list[Combinati
     """Every cell the month services hold for one (meet, day): none before the races are run,
     none of a pool KRA did not sell yet, and the test records' grids."""
     if is_test_record(meet, race_date):
-        pools = pools_on(meet, race_date, test_record=True)
-        return [c for c in _test_record_grid(world.seed, meet, race_date) if c.pool in pools]
+        return _test_record_grid(world.seed, meet, race_date)
     if not world.has_results(race_date):
         return []
-    pools = pools_on(meet, race_date, test_record=False)
+    pools = pools_on(meet, race_date)
     return [cell for cell in world.pool_grid(meet, race_date) if cell.pool in pools]
 
 

@@ -102,7 +102,7 @@ def sales_items(world: SimulatedWorld, meet: int, race_date: str) -> list[dict[s
     """API179_1 rows of one (meet, day), by race and pool."""
     if is_test_record(meet, race_date) or not world.has_results(race_date):
         return []
-    pools = pools_on(meet, race_date, test_record=False)
+    pools = pools_on(meet, race_date)
     prices = {(c.race_no, c.pool, c.legs): c.odds for c in world.pool_grid(meet, race_date)}
     rng = random.Random(f"{world.seed}:sales:{race_date}:{meet}")
     items = []

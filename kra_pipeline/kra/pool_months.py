@@ -23,8 +23,8 @@ MONTH_PAGE_SIZE = 100_000
 MARKET_APIS: tuple[str, ...] = (*GRID_APIS, SALES_API)
 # Asked once per pool (JOO: API30_1 refuses to answer without `pool`).
 ONE_CALL_PER_POOL = frozenset({"API30_1"})
-# The first month (YYYYMM) each pool has rows, test records included (JOO's archive), and the
-# month Busan-Gyeongnam (meet 3) opened: nothing of it exists before.
+# The first month (YYYYMM) each pool's grid has rows, test records included (JOO's archive),
+# and the month Busan-Gyeongnam (meet 3) opened: no grid of it exists before.
 POOL_FIRST_MONTH: dict[str, str] = {
     "WIN": "200201",
     "PLC": "200201",
@@ -35,6 +35,8 @@ POOL_FIRST_MONTH: dict[str, str] = {
     "TRI": "201603",
 }
 MEET_FIRST_MONTH: dict[int, str] = {1: "200201", 2: "200201", 3: "200509"}
+# API179_1 reaches further back than any grid (JOO): Seoul 1991-01, Jeju 1993-04, Busan 2005-09.
+SALES_FIRST_MONTH: dict[int, str] = {1: "199101", 2: "199304", 3: "200509"}
 
 
 def pools_with_rows(meet: int, month: str) -> tuple[str, ...]:
@@ -73,7 +75,7 @@ def fetch_month_items(client: KraClient, api: str, meet: int, month: str) -> lis
     params: dict[str, Any] = {"meet": meet, "rc_month": month}
     sold = pools_with_rows(meet, month)
     if api == SALES_API:
-        asks = [params] if sold else []
+        asks = [params] if month >= SALES_FIRST_MONTH[meet] else []
     elif api in ONE_CALL_PER_POOL:
         asks = [{**params, "pool": pool} for pool in GRID_APIS[api] if pool in sold]
     else:

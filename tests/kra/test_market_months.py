@@ -118,15 +118,21 @@ def test_a_month_over_a_page_is_read_in_full_with_one_extra_page(
     assert simulator.stats.calls["API30_1"] == 3  # TLA, then TRI in two pages
 
 
-def test_a_test_record_day_is_found_in_its_month(simulator: SimulatorServer) -> None:
+def test_test_record_days_are_found_in_their_month(simulator: SimulatorServer) -> None:
     with client_for(simulator) as client:
-        march = fetch_market_month(client, 1, "201603")
+        march = [fetch_market_month(client, meet, "201603") for meet in MEETS]
+    grid = [row for month in march for row in month.grid]
+    sales = [row for month in march for row in month.sales]
     facts = race_facts(simulator.world, simulator.world.race_days("20160301", "20160331"))
-    records = find_test_records(march.grid, march.sales, facts.result_days)
-    assert [(r.race_date, r.meet) for r in records] == [("20160315", 1), ("20160317", 1)]
+    records = find_test_records(grid, sales, facts.result_days)
+    assert [(r.race_date, r.meet, r.races) for r in records] == [
+        ("20160315", 1, 5),
+        ("20160315", 2, 3),
+        ("20160317", 3, 1),
+    ]
     assert all(r.cells > 0 and "no sales and no results" in r.reason for r in records)
-    tri_days = {row.race_date for row in march.grid if row.pool == "TRI"}
-    assert tri_days == {"20160315", "20160317"}  # TRI before its regular sales: tests only
+    tri_days = {(row.race_date, row.meet) for row in grid if row.pool == "TRI"}
+    assert tri_days == {(r.race_date, r.meet) for r in records}  # TRI before its sales: tests
 
 
 def test_no_call_for_a_month_before_the_pools_existed(simulator: SimulatorServer) -> None:

@@ -149,10 +149,13 @@ def test_no_rows_before_a_pool_existed(server: SimulatorServer) -> None:
 
 
 def test_a_test_record_day_has_grids_and_nothing_else(server: SimulatorServer) -> None:
-    day = "20160315"
-    triples = grid_rows(server, "API30_1", meet=1, rc_date=day)
-    assert {item["pool"] for item in triples} == {"TLA", "TRI"}  # TRI before its regular sales
-    assert grid_rows(server, "API28_1", meet=1, rc_date=day)
+    day = "20160315"  # a Tuesday: KRA tried its trifecta tote in Seoul and Jeju
+    for meet, races in ((1, 5), (2, 3)):
+        triples = grid_rows(server, "API30_1", meet=meet, rc_date=day)
+        assert {item["pool"] for item in triples} == {"TRI"}  # before its regular sales
+        assert {item["rcNo"] for item in triples} == set(range(1, races + 1))
+    assert grid_rows(server, "API30_1", meet=3, rc_date=day) == []
+    assert grid_rows(server, "API28_1", meet=1, rc_date=day) == []  # only the pool tried
     assert answer(server, SALES_PATH, meet=1, rc_date=day)[0] == []
     card, _ = answer(server, "/API214_1/RaceDetailResult_1", meet=1, rc_date=day)
     sheet, _ = answer(server, "/API26_2/entrySheet_2", meet=1, rc_date=day)
