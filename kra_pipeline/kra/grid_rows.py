@@ -10,6 +10,7 @@ Rows come out in the existing pool-row shape (`pools.PoolCombination`) with the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,7 +92,7 @@ def _legs(api: str, item: Mapping[str, Any], pool: str) -> tuple[int, ...]:
     values: list[int] = []
     for aliases in LEG_ALIASES:
         numbers = {to_number(item[name]) for name in aliases if item.get(name) not in (None, "")}
-        if any(n is None or n < 0 or n != int(n) for n in numbers):
+        if any(n is None or not math.isfinite(n) or n < 0 or n != int(n) for n in numbers):
             raise MarketRowError(api, f"{aliases[0]} is not a gate number", item)
         gates = {int(n) for n in numbers if n}
         if len(gates) > 1:
@@ -123,7 +124,7 @@ def parse_grid_rows(api: str, items: Iterable[Mapping[str, Any]]) -> PoolGrid:
                 api, f"pool {name!r} is not one of {api}'s pools {GRID_APIS[api]}", item
             )
         odds = to_number(item.get("odds"))
-        if odds is None or odds < 0:
+        if odds is None or not math.isfinite(odds) or odds < 0:
             raise MarketRowError(api, "odds is missing or not a price", item)
         if odds == 0:
             grid.placeholders += 1

@@ -96,7 +96,8 @@ def check_grid_sizes(
     grid: Iterable[PoolCombination], starters: Mapping[RaceKey, int]
 ) -> list[Failure]:
     """Each pool of a race has one row per combination of its starters, and a race has every
-    pool the other races of its day have."""
+    pool the other races of its day have. A day without any grid is not reported here: which
+    days must have one depends on the pools KRA sold then (docs/MARKET_SOURCES.md)."""
     cells = by_race_pool(grid)
     failures = []
     day_pools: dict[DayKey, set[str]] = defaultdict(set)

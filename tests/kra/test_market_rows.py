@@ -100,6 +100,7 @@ def test_grid_rows_take_every_spelling_seen() -> None:
     [
         ("API29_1", {"pool": "WIN"}, "not one of API29_1's pools"),
         ("API29_1", {"odds": None}, "odds is missing"),
+        ("API29_1", {"odds": "inf"}, "odds is missing"),
         ("API29_1", {"chulNo": 3}, "name different gates"),
         ("API29_1", {"chulNo2": "x"}, "chulNo2 is not a gate number"),
         ("API29_1", {"chulNo2": 0}, "names 2 different gate"),
