@@ -140,6 +140,8 @@ def test_no_call_for_a_month_before_the_pools_existed(simulator: SimulatorServer
     with client_for(simulator) as client:
         assert fetch_month_items(client, "API30_1", 1, "200812") == []
         assert fetch_month_items(client, "API29_1", 3, "200508") == []
+        assert fetch_month_items(client, "API179_1", 3, "200508") == []  # Busan opened 2005-09
+        assert fetch_month_items(client, "API179_1", 1, "199012") == []  # sales from 1991-01
     assert simulator.stats.total_calls == 0
 
 
