@@ -10,6 +10,8 @@ Months before KRA sold a pool are not asked for (docs/MARKET_SOURCES.md has the 
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,25 +67,40 @@ def _check_month(api: str, items: list[dict[str, Any]], meet: int, month: str) -
         )
 
 
-def fetch_month_items(client: KraClient, api: str, meet: int, month: str) -> list[dict[str, Any]]:
-    """Every row of one market API for a meet-month, as KRA sent them (all pages)."""
+def month_queries(api: str, meet: int, month: str) -> list[dict[str, Any]]:
+    """The queries (one call each, before extra pages) that fetch one API's meet-month; none
+    for a month before KRA had the data."""
     if api not in MARKET_APIS:
         raise ValueError(f"{api} is not a month market API: use one of {', '.join(MARKET_APIS)}")
     if not MONTH_RE.match(month):
         raise ValueError(f"month must be YYYYMM, e.g. '202503', got {month!r}")
     meet = meet_code(meet)
     params: dict[str, Any] = {"meet": meet, "rc_month": month}
-    sold = pools_with_rows(meet, month)
     if api == SALES_API:
-        asks = [params] if month >= SALES_FIRST_MONTH[meet] else []
-    elif api in ONE_CALL_PER_POOL:
-        asks = [{**params, "pool": pool} for pool in GRID_APIS[api] if pool in sold]
-    else:
-        asks = [params] if set(GRID_APIS[api]) & set(sold) else []
+        return [params] if month >= SALES_FIRST_MONTH[meet] else []
+    sold = pools_with_rows(meet, month)
+    if api in ONE_CALL_PER_POOL:
+        return [{**params, "pool": pool} for pool in GRID_APIS[api] if pool in sold]
+    return [params] if set(GRID_APIS[api]) & set(sold) else []
+
+
+def estimate_calls(meet_months: Iterable[tuple[int, str]]) -> Counter[str]:
+    """Calls per API to fetch these (meet, month)s, not counting pages past the first."""
+    pairs = list(meet_months)
+    return Counter(
+        {
+            api: sum(len(month_queries(api, meet, month)) for meet, month in pairs)
+            for api in MARKET_APIS
+        }
+    )
+
+
+def fetch_month_items(client: KraClient, api: str, meet: int, month: str) -> list[dict[str, Any]]:
+    """Every row of one market API for a meet-month, as KRA sent them (all pages)."""
     items: list[dict[str, Any]] = []
-    for query in asks:
+    for query in month_queries(api, meet, month):
         items.extend(client._fetch_all(api, query, page_size=MONTH_PAGE_SIZE)[1])
-    _check_month(api, items, meet, month)
+    _check_month(api, items, meet_code(meet), month)
     return items
 
 

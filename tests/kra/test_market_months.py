@@ -16,6 +16,7 @@ from kra_pipeline.kra.pool_integrity import check_all, find_test_records
 from kra_pipeline.kra.pool_months import (
     MARKET_APIS,
     MarketMonth,
+    estimate_calls,
     fetch_market_month,
     fetch_month_items,
 )
@@ -85,6 +86,7 @@ def test_a_month_of_all_meets_gives_every_pool_of_every_race(
     # exceeds a page of 100,000 rows, so there are no extra pages.
     assert calls == {"API28_1": 3, "API29_1": 3, "API30_1": 6, "API179_1": 3}
     assert used == calls  # the daily quota counts each market API on its own
+    assert estimate_calls((meet, MONTH) for meet in MEETS) == calls
 
 
 def test_the_simulator_s_month_passes_every_integrity_check(
