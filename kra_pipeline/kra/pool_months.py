@@ -23,7 +23,7 @@ from kra_pipeline.kra.pool_sales import SALES_API, PoolSales, parse_sales_rows
 
 MONTH_PAGE_SIZE = 100_000
 MARKET_APIS: tuple[str, ...] = (*GRID_APIS, SALES_API)
-# Asked once per pool (JOO: API30_1 refuses to answer without `pool`).
+# Asked once per pool: JOO's verified collector sends API30_1 `pool` as a required parameter.
 ONE_CALL_PER_POOL = frozenset({"API30_1"})
 # The first month (YYYYMM) each pool's grid has rows, test records included (JOO's archive),
 # and the month Busan-Gyeongnam (meet 3) opened: no grid of it exists before.
@@ -56,7 +56,7 @@ def _check_month(api: str, items: list[dict[str, Any]], meet: int, month: str) -
         try:
             meets.add(meet_code(item.get("meet", "")))
         except ValueError:
-            meets.add(-1)
+            continue  # the row parser refuses it, naming the field
     if months or meets - {meet}:
         raise KraRequestError(
             None,
