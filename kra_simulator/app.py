@@ -79,7 +79,11 @@ class SimulatorApp:
 
     async def _data(self, request: Request) -> Response:
         endpoint = ENDPOINTS.get(request.path_params["api"])
-        if endpoint is None or endpoint.operation != request.path_params["operation"]:
+        if (
+            endpoint is None
+            or endpoint.operation != request.path_params["operation"]
+            or endpoint.api in self.config.unserved_apis
+        ):
             return _gateway("12")
         self.stats.record_call(endpoint.api)
         params = request.query_params

@@ -60,6 +60,13 @@ def _stop_on_terminate(signum: int, frame: FrameType | None) -> None:
     "e.g. --refuse API4_3.",
 )
 @click.option(
+    "--unserved",
+    "unserved_apis",
+    multiple=True,
+    help="API id answered with gateway error 12, no such service (repeatable), "
+    "e.g. --unserved API28_1.",
+)
+@click.option(
     "--daily-quota",
     type=click.IntRange(min=1),
     default=None,
@@ -76,6 +83,7 @@ def simulator_command(
     fault_rate: float,
     slow_seconds: float,
     refused_apis: tuple[str, ...],
+    unserved_apis: tuple[str, ...],
     daily_quota: int | None,
 ) -> None:
     """Serve the offline KRA API simulator on loopback until Ctrl-C."""
@@ -93,6 +101,7 @@ def simulator_command(
             fault_rate=fault_rate,
             slow_seconds=slow_seconds,
             refused_apis=frozenset(refused_apis),
+            unserved_apis=frozenset(unserved_apis),
             daily_quota=daily_quota,
         )
         server = SimulatorServer(config, world).start()

@@ -23,6 +23,8 @@ class SimulatorConfig:
     unfiltered then), e.g. {"act_gubun"} to check code that must survive an ignored filter.
     `refused_apis` are API ids (e.g. {"API4_3"}) the key has not been granted: KRA's gateway
     answers those with error 20 (SERVICE_ACCESS_DENIED_ERROR), as for a key never applied for.
+    `unserved_apis` are API ids the gateway answers with error 12 (NO_OPENAPI_SERVICE_ERROR), as
+    it answers a path it does not serve, e.g. {"API28_1"} for a service KRA has withdrawn.
     `daily_quota` is KRA's daily limit: calls per API per KST calendar day (None: no limit);
     past it every call of that API gets gateway error 22 until 00:00 KST.
     """
@@ -41,6 +43,7 @@ class SimulatorConfig:
     fault_seed: int = 0
     ignored_params: frozenset[str] = field(default_factory=frozenset)
     refused_apis: frozenset[str] = field(default_factory=frozenset)
+    unserved_apis: frozenset[str] = field(default_factory=frozenset)
     daily_quota: int | None = None
 
     def __post_init__(self) -> None:
@@ -48,6 +51,7 @@ class SimulatorConfig:
         object.__setattr__(self, "fault_kinds", tuple(self.fault_kinds))
         object.__setattr__(self, "ignored_params", _string_set(self.ignored_params))
         object.__setattr__(self, "refused_apis", _string_set(self.refused_apis))
+        object.__setattr__(self, "unserved_apis", _string_set(self.unserved_apis))
         problems = []
         if not self.api_keys:
             problems.append("api_keys is empty: give at least one key the simulator accepts")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kra_simulator.names import MEETS
+from kra_simulator.pool_months import grid_items, pool_filtered
+from kra_simulator.sales import sales_items
 from kra_simulator.world import SimulatedWorld
 
 Records = list[dict[str, Any]]
@@ -204,6 +206,11 @@ def track_reports(world: SimulatedWorld, params: Mapping[str, str]) -> Records:
     return records
 
 
+def _grid_by_month(api: str) -> Callable[[SimulatedWorld, Mapping[str, str]], Records]:
+    """API28_1/29_1/30_1: a meet's day or month (`rc_month`) of one API's pools."""
+    return pool_filtered(api, _by_day(lambda world, meet, day: grid_items(world, api, meet, day)))
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     e.api: e
     for e in (
@@ -229,6 +236,10 @@ ENDPOINTS: dict[str, Endpoint] = {
             "Dividend_rate_total",
             _by_day(lambda world, meet, day: world.dividend_items(meet, day)),
         ),
+        Endpoint("API28_1", "singlePredictionRateInfo_1", _grid_by_month("API28_1")),
+        Endpoint("API29_1", "doublePredictionRateInfo_1", _grid_by_month("API29_1")),
+        Endpoint("API30_1", "triplePredictionRateInfo_1", _grid_by_month("API30_1")),
+        Endpoint("API179_1", "salesAndDividendRate_1", _by_day(sales_items)),
         Endpoint(
             "API9_1",
             "raceHorseCancelInfo_1",

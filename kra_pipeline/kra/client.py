@@ -71,6 +71,10 @@ ENDPOINTS: dict[str, str] = {
     "API9_1": "API9_1/raceHorseCancelInfo_1",
     "API26_2": "API26_2/entrySheet_2",
     "API189_1": "API189_1/Track_1",
+    "API28_1": "API28_1/singlePredictionRateInfo_1",
+    "API29_1": "API29_1/doublePredictionRateInfo_1",
+    "API30_1": "API30_1/triplePredictionRateInfo_1",
+    "API179_1": "API179_1/salesAndDividendRate_1",
 }
 MONTH_RE = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
 
@@ -81,6 +85,10 @@ PORTAL_DATASETS: dict[str, str] = {
     "API9_1": "15056779",
     "API189_1": "15063953",
     "API26_2": "15058677",
+    "API28_1": "15059137",
+    "API29_1": "15057397",
+    "API30_1": "15058258",
+    "API179_1": "15057896",
 }
 # A whole day of one pool grid is 6k-13k rows: one large page keeps it to one call per day.
 POOL_GRID_PAGE_SIZE = 20_000
