@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kra_pipeline.kra.fields import compact_date, meet_code, to_number, to_positive_integer
-from kra_pipeline.kra.pools import POOLS, PoolCombination, PoolGrid, pool_of
+from kra_pipeline.kra.market import POOLS, PoolCombination, PoolGrid, pool_of
+from kra_pipeline.races.fields import compact_date, meet_code, to_number, to_positive_integer
 
 # API id → the pools its rows carry.
 GRID_APIS: dict[str, tuple[str, ...]] = {

@@ -21,7 +21,7 @@ from kra_pipeline.kra.grid_rows import (
     pool_code,
     race_of,
 )
-from kra_pipeline.kra.pools import POOLS
+from kra_pipeline.kra.market import POOLS
 
 SALES_API = "API179_1"
 CIRCLED_ONE = 0x2460  # ①

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from kra_pipeline.contract import CAPPED_ODDS
 from kra_pipeline.kra.grid_rows import GridRow, parse_grid_rows
+from kra_pipeline.kra.market import CAPPED_ODDS
 from kra_pipeline.kra.pool_integrity import (
     PAYOUT_SHARE,
     check_all,
