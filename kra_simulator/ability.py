@@ -18,9 +18,9 @@ import random
 
 from kra_simulator.registry import RATING_POINTS, Horse, Person
 
-ABILITY_SCALE = 10.2  # log-odds per unit of skill (skill is Beta(2, 3), sd 0.2)
+ABILITY_SCALE = 11.8  # log-odds per unit of skill (skill is Beta(2, 3), sd 0.2)
 DRIFT_DAYS = 120  # spacing of a horse's ability knots
-DRIFT_SD = 0.07  # knot-to-knot spread of the drift, in skill units
+DRIFT_SD = 0.08  # knot-to-knot spread of the drift, in skill units
 RATING_LAG_DAYS = 60  # the rating reflects the ability of two months ago
 JOCKEY_EFFECT = 1.5  # log-odds between the worst and the best jockey
 TRAINER_EFFECT = 0.6

@@ -26,8 +26,8 @@ FIELD_SIZE = (7, 14)
 SCRATCH_SHARE = 0.03
 # how far from its rating's class a horse may run (rating points): most run in their class,
 # a few are far out of it (a drop in class, a step up, a class with too few runners)
-CLASS_MIX = 4.0
-OUT_OF_CLASS = (0.2, 20.0)  # share of runners out of their class, and their spread
+CLASS_MIX = 2.0
+OUT_OF_CLASS = (0.1, 12.0)  # share of runners out of their class, and their spread
 DISTANCES: dict[int, tuple[int, ...]] = {
     1: (1000, 1200, 1200, 1300, 1400, 1600, 1800, 2000),
     2: (800, 900, 1000, 1000, 1200, 1400),

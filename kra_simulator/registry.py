@@ -25,7 +25,7 @@ RACING_AGES = range(2, 9)  # a horse races from two to eight years old
 REGISTRY_FIRST_YEAR = 2000
 # A rating is the handicappers' estimate of a horse's skill: right on average, off for each
 # horse by an error of this spread (skill units), so the card never gives the truth away.
-RATING_ERROR_SD = 0.06
+RATING_ERROR_SD = 0.08
 RATING_BASE, RATING_POINTS = 15, 70  # rating = base + points × skill
 
 
