@@ -38,6 +38,10 @@ ODDS_CAP = 9999.9
 # errs, backs its view with this confidence (below 1, so its prices are calibrated).
 MARKET_ERROR_SD = 0.55
 MARKET_CONFIDENCE = 0.8
+# Long shots are over-bet (the favourite-longshot bias): this share of the pool is spread
+# evenly over the field, so no real KRA win price passes about 250 (and none reaches the
+# 900 that marks "no odds").
+LONGSHOT_SHARE = 0.04
 # API301 sends every n-th row twice (duplicates inside one answer are a known KRA habit).
 DUPLICATE_EVERY = 37
 
@@ -65,9 +69,10 @@ def win_odds(rng: random.Random, strengths: list[float]) -> list[tuple[int | flo
     top = max(views)
     weights = [math.exp(v - top) for v in views]
     total = sum(weights)
+    chances = [(1 - LONGSHOT_SHARE) * w / total + LONGSHOT_SHARE / len(views) for w in weights]
     odds = []
-    for weight in weights:
-        win = min(ODDS_CAP, max(1.0, WIN_PAYBACK * total / weight))
+    for chance in chances:
+        win = min(ODDS_CAP, max(1.0, WIN_PAYBACK / chance))
         place = max(1.0, 1 + (win - 1) / 3.5 * rng.uniform(0.8, 1.2))
         odds.append((number(win), number(place)))
     return odds
