@@ -13,6 +13,7 @@ with their legs in no particular order.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +32,16 @@ POOLS: dict[str, tuple[str, int, bool]] = {
     "TRI": ("삼쌍승식", 3, True),
 }
 TAKE = 0.73  # share of the pool paid back
+WIN_PAYBACK = 0.8  # the win pool pays back 80% (KRA's take is about 20%: Σ 1/odds ≈ 1.25)
 ODDS_CAP = 9999.9
+# The crowd sees each runner's strength (log-odds) blurred by this error, and, knowing it
+# errs, backs its view with this confidence (below 1, so its prices are calibrated).
+MARKET_ERROR_SD = 0.55
+MARKET_CONFIDENCE = 0.8
+# Long shots are over-bet (the favourite-longshot bias): this share of the pool is spread
+# evenly over the field, so no real KRA win price passes about 250 (and none reaches the
+# 900 that marks "no odds").
+LONGSHOT_SHARE = 0.04
 # API301 sends every n-th row twice (duplicates inside one answer are a known KRA habit).
 DUPLICATE_EVERY = 37
 
@@ -50,6 +60,22 @@ def _price(chance: float) -> int | float:
     if chance <= 0:
         return ODDS_CAP
     return number(min(ODDS_CAP, max(1.0, TAKE / chance)))
+
+
+def win_odds(rng: random.Random, strengths: list[float]) -> list[tuple[int | float, int | float]]:
+    """Final win and place odds of the starters: the crowd's chance of each, from its blurred
+    view of their strengths, priced after the win pool's take and rounded as KRA shows them."""
+    views = [MARKET_CONFIDENCE * (s + rng.gauss(0, MARKET_ERROR_SD)) for s in strengths]
+    top = max(views)
+    weights = [math.exp(v - top) for v in views]
+    total = sum(weights)
+    chances = [(1 - LONGSHOT_SHARE) * w / total + LONGSHOT_SHARE / len(views) for w in weights]
+    odds = []
+    for chance in chances:
+        win = min(ODDS_CAP, max(1.0, WIN_PAYBACK / chance))
+        place = max(1.0, 1 + (win - 1) / 3.5 * rng.uniform(0.8, 1.2))
+        odds.append((number(win), number(place)))
+    return odds
 
 
 def _ordered_chance(chances: dict[int, float], legs: tuple[int, ...]) -> float:

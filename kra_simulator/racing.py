@@ -2,7 +2,9 @@
 
 Everything is drawn from RNGs seeded by (seed, date, meet[, race]), so any day costs the same
 to build and a race's card is identical before and after its result exists: the result comes
-from its own RNG and is only added for days strictly before the world's `today`.
+from its own RNG and is only added for days strictly before the world's `today`. Horses are
+classed into races by their rating; a runner's chance comes from its hidden strength on the day
+(ability.py), the final odds from the crowd's blurred view of it (market.win_odds).
 """
 
 from __future__ import annotations
@@ -13,14 +15,19 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from kra_simulator import names
-from kra_simulator.registry import Horse, Person, Registry, wire_id
+from kra_simulator import ability, names
+from kra_simulator.market import win_odds
+from kra_simulator.registry import RATING_BASE, RATING_POINTS, Horse, Person, Registry, wire_id
 from kra_simulator.sectionals import number, sectional_fields, zero_sectionals
 
 RACE_WEEKDAYS: dict[int, tuple[int, ...]] = {1: (5, 6), 2: (4, 5), 3: (4, 6)}  # Mon=0
 RACES_PER_DAY: dict[int, tuple[int, int]] = {1: (10, 12), 2: (8, 10), 3: (7, 9)}
 FIELD_SIZE = (7, 14)
 SCRATCH_SHARE = 0.03
+# how far from its rating's class a horse may run (rating points): most run in their class,
+# a few are far out of it (a drop in class, a step up, a class with too few runners)
+CLASS_MIX = 2.0
+OUT_OF_CLASS = (0.1, 12.0)  # share of runners out of their class, and their spread
 DISTANCES: dict[int, tuple[int, ...]] = {
     1: (1000, 1200, 1200, 1300, 1400, 1600, 1800, 2000),
     2: (800, 900, 1000, 1000, 1200, 1400),
@@ -116,18 +123,6 @@ def _race(rng: random.Random, meet: int, race_no: int, races: int, class_level: 
     )
 
 
-def _odds(rng: random.Random, strengths: list[float]) -> list[tuple[int | float, int | float]]:
-    """Win and place odds from a softmax of strengths, with the tote's ~20% take."""
-    weights = [math.exp(6 * s) for s in strengths]
-    total = sum(weights)
-    odds = []
-    for w in weights:
-        win = min(999.9, max(1.0, 0.8 * total / w))
-        place = max(1.0, 1 + (win - 1) / 3.5 * rng.uniform(0.8, 1.2))
-        odds.append((number(win), number(place)))
-    return odds
-
-
 def _body_weight(rng: random.Random, horse: Horse) -> str:
     weight = rng.randint(420, 540)
     if horse.career.starts_total == 0 or rng.random() < 0.05:
@@ -137,9 +132,17 @@ def _body_weight(rng: random.Random, horse: Horse) -> str:
 
 
 def _entrant(
-    rng: random.Random, race_date: int, meet: int, horse: Horse, jockey: Person, gate: int
+    rng: random.Random,
+    race: Race,
+    race_date: int,
+    meet: int,
+    runner: tuple[Horse, int, float],
+    jockey: Person,
+    gate: int,
 ) -> dict[str, Any]:
-    """The pre-race part of an API214_1 item for one horse."""
+    """The pre-race part of an API214_1 item for one horse (`runner`: horse, card rating,
+    mean card rating of the field)."""
+    horse, rating, mean_rating = runner
     transfer = rng.random() < 0.02
     return {
         "age": race_date // 10000 - horse.cohort,
@@ -157,11 +160,11 @@ def _entrant(
         "name": horse.country,
         "owName": horse.owner[1],
         "owNo": wire_id(horse.owner[0]),
-        "rating": horse.rating,
+        "rating": rating,
         "sex": horse.sex,
         "trName": horse.trainer.name,
         "trNo": wire_id(horse.trainer.number),
-        "wgBudam": number(rng.choice((52, 53, 53.5, 54, 55, 55, 56, 57, 57, 58))),
+        "wgBudam": number(ability.carried_weight(rng, race.weight_condition, rating, mean_rating)),
         "wgBudamBigo": "-",
         "wgHr": _body_weight(rng, horse),
         "wgJk": rng.choice((0, 0, 0, 0, 0, 0, 0, -1, -2, -3)),
@@ -184,8 +187,13 @@ def _pre_race_result() -> dict[str, Any]:
 def _run_race(
     rng: random.Random, meet: int, race: Race, runners: list[tuple[dict[str, Any], float]]
 ) -> None:
-    """Fill in finishing order, times, margins and sectionals for the starters of one race."""
-    form = sorted(runners, key=lambda r: r[1] + rng.gauss(0, 0.18), reverse=True)
+    """Fill in finishing order, times, margins and sectionals for the starters of one race:
+    each runner's strength plus Gumbel luck, so it wins with chance softmax(strengths)."""
+
+    def luck() -> float:
+        return -math.log(-math.log(rng.random() or 1e-12))
+
+    form = sorted(runners, key=lambda r: r[1] + luck(), reverse=True)
     winner_time = race.distance / METRES_PER_SECOND[meet] * rng.uniform(0.985, 1.02)
     elapsed = winner_time
     finish_times: list[float] = []
@@ -213,7 +221,14 @@ def build_race_day(registry: Registry, meet: int, race_date: int, today: int) ->
     races = rng.randint(*RACES_PER_DAY[meet])
     sizes = [rng.randint(*FIELD_SIZE) for _ in range(races)]
     pool = rng.sample(registry.active_horses(meet, day.year), sum(sizes))
-    pool.sort(key=lambda horse: horse.skill)  # weaker classes run first
+    # classes by the handicappers' rating, loosely; lower classes run first
+    assessed = {h.number: ability.assessed_rating(seed, h, day) for h in pool}
+    share, spread = OUT_OF_CLASS
+    pool.sort(
+        key=lambda h: (
+            assessed[h.number] + rng.gauss(0, spread if rng.random() < share else CLASS_MIX)
+        )
+    )
     moisture = rng.randint(1, 20)
     day_fields = {
         "ilsu": _meeting_day_number(meet, day),
@@ -230,7 +245,8 @@ def build_race_day(registry: Registry, meet: int, race_date: int, today: int) ->
     entrants: list[dict[str, Any]] = []
     for race_no, size in enumerate(sizes, start=1):
         horses, pool = pool[:size], pool[size:]
-        level = min(5, int(sum(h.skill for h in horses) / size * 7))
+        mean_rating = sum(assessed[h.number] for h in horses) / size
+        level = min(5, max(0, int((mean_rating - RATING_BASE) / RATING_POINTS * 7)))
         race_rng = random.Random(f"{seed}:race:{race_date}:{meet}:{race_no}")
         race = _race(race_rng, meet, race_no, races, level)
         plan.append(
@@ -246,7 +262,8 @@ def build_race_day(registry: Registry, meet: int, race_date: int, today: int) ->
                 )
             )
         )
-        entrants.extend(_race_entrants(race_rng, meet, race, horses, registry, day_fields, today))
+        runners = [(h, ability.card_rating(h, assessed[h.number]), mean_rating) for h in horses]
+        entrants.extend(_race_entrants(race_rng, meet, race, runners, registry, day_fields, today))
     return RaceDay(plan=plan, entrants=entrants)
 
 
@@ -254,39 +271,43 @@ def _race_entrants(
     rng: random.Random,
     meet: int,
     race: Race,
-    horses: list[Horse],
+    runners: list[tuple[Horse, int, float]],
     registry: Registry,
     day_fields: dict[str, Any],
     today: int,
 ) -> list[dict[str, Any]]:
     race_date = day_fields["rcDate"]
-    jockeys = rng.sample(registry.jockeys(meet), len(horses))
-    gates = rng.sample(range(1, len(horses) + 1), len(horses))
-    strengths = [h.skill + 0.25 * j.skill for h, j in zip(horses, jockeys, strict=True)]
-    odds = _odds(rng, strengths)
+    day = to_date(race_date)
+    jockeys = rng.sample(registry.jockeys(meet), len(runners))
+    gates = rng.sample(range(1, len(runners) + 1), len(runners))
     items: list[dict[str, Any]] = []
-    starters: list[tuple[dict[str, Any], float]] = []
-    for horse, jockey, gate, strength, (win, place) in zip(
-        horses, jockeys, gates, strengths, odds, strict=True
-    ):
+    strengths: list[float] = []
+    for runner, jockey, gate in zip(runners, jockeys, gates, strict=True):
         item = {
             **day_fields,
             **race.fields(),
-            **_entrant(rng, race_date, meet, horse, jockey, gate),
+            **_entrant(rng, race, race_date, meet, runner, jockey, gate),
             **_pre_race_result(),
             **zero_sectionals(),
         }
-        scratched = rng.random() < SCRATCH_SHARE
-        item["winOdds"], item["plcOdds"] = (0, 0) if scratched else (win, place)
+        condition = rng.gauss(0, ability.CONDITION_SD)
+        strength = ability.strength(
+            registry.seed, runner[0], jockey, day, float(item["wgBudam"]), condition
+        )
+        if rng.random() < SCRATCH_SHARE:
+            item["winOdds"], item["plcOdds"] = 0, 0
+        else:
+            strengths.append(strength)
         items.append(item)
-        if not scratched:
-            starters.append((item, strength))
+    starters = [item for item in items if "winOdds" not in item]
+    for item, (win, place) in zip(starters, win_odds(rng, strengths), strict=True):
+        item["winOdds"], item["plcOdds"] = win, place
     if race_date < today:
         _run_race(
             random.Random(f"{registry.seed}:result:{race_date}:{meet}:{race.race_no}"),
             meet,
             race,
-            starters,
+            list(zip(starters, strengths, strict=True)),
         )
         for item in items:
             if item["winOdds"] == 0:

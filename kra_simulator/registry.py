@@ -23,6 +23,10 @@ RACING_AGES = range(2, 9)  # a horse races from two to eight years old
 # `act_gubun=n`) holds every horse that raced in or after it. A horse id carries a two-digit
 # cohort, so the listing also stops where ids would repeat (about fifty years back).
 REGISTRY_FIRST_YEAR = 2000
+# A rating is the handicappers' estimate of a horse's skill: right on average, off for each
+# horse by an error of this spread (skill units), so the card never gives the truth away.
+RATING_ERROR_SD = 0.08
+RATING_BASE, RATING_POINTS = 15, 70  # rating = base + points × skill
 
 
 def wire_id(padded: str) -> str | int:
@@ -91,7 +95,7 @@ class Person:
 
 @dataclass(frozen=True)
 class Horse:
-    """One horse; `skill` drives ratings, odds and finishing order."""
+    """One horse; `skill` (with its drift, see ability.py) drives ratings, odds and results."""
 
     number: str
     name: str
@@ -108,13 +112,18 @@ class Horse:
     price: str
     career: Career
     prize_total: int
+    rating_error: float = 0.0
 
     @property
     def rating(self) -> int:
         """0 means unrated, as at KRA: a horse needs a few starts before it gets a rating."""
-        if self.career.starts_total < 3:
-            return 0
-        return int(15 + 70 * self.skill)
+        return 0 if self.career.starts_total < 3 else self.assessed_rating
+
+    @property
+    def assessed_rating(self) -> int:
+        """The handicappers' view of the horse, also before it has a rating to show (trials
+        and trainers' word class a debutant)."""
+        return max(1, int(RATING_BASE + RATING_POINTS * (self.skill + self.rating_error)))
 
     @property
     def grade(self) -> str:
@@ -221,6 +230,7 @@ class Registry:
             price=f"{rng.randint(1, 12) * 5000:,}천원(경매)" if rng.random() < 0.7 else "-",
             career=career,
             prize_total=prize,
+            rating_error=rng.gauss(0, RATING_ERROR_SD),  # drawn last: earlier draws unchanged
         )
 
     def active_horses(self, meet: int, year: int) -> list[Horse]:
