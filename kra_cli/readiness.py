@@ -4,8 +4,8 @@ A fixed limit (180 s) failed on a busy 2-core machine, where importing Dagster a
 minutes. So the wait ends when the stack is ready; when the user's hard limit passes
 (`--ready-timeout`, KRA_READY_TIMEOUT; none by default); when nothing has changed for a long
 while (a stall); or when a child keeps dying. Progress is: a child starts listening, the
-readiness answer changes, a log grows, or a child that has not listened yet uses CPU (it is
-still importing). Every few seconds it says which child is not ready and its last log line.
+readiness answer changes, or a child that has not listened yet logs or uses CPU (it is still
+importing). Every few seconds it says which child is not ready and its last log line.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class StartupWait:
         last_answer = None
         while True:
             self._tend_deaths(awaited)
-            progressed = self._look(awaited)
+            progressed = self._look(awaited, probe)
             if probe is not None:
                 if any(a.decides and a.listened for a in awaited):
                     probe.poll()
@@ -139,24 +139,30 @@ class StartupWait:
                     entry.listened, entry.cpu = False, 0.0
         self.supervisor.tend()
 
-    def _look(self, awaited: list[Awaited]) -> bool:
-        """Ports that started listening and logs that grew since the last look."""
+    def _starting(self, entry: Awaited, probe: ReadyProbe | None) -> bool:
+        """Whether the child has not listened yet (not come up, for one without a port): only
+        then do its log and CPU count as progress. Afterwards both grow with the waiter's own
+        probes (the REST API logs each request) and the readiness answer tells its progress."""
+        return not (entry.listened if entry.port is not None else self._is_up(entry, probe))
+
+    def _look(self, awaited: list[Awaited], probe: ReadyProbe | None) -> bool:
+        """Ports that started listening, and logs of starting children that grew."""
         progressed = False
         for entry in awaited:
             if entry.port is not None and not entry.listened and listening(entry.port):
                 entry.listened = progressed = True
             size = log_size(self._log(entry))
             if size > entry.log_bytes:
-                entry.log_bytes, progressed = size, True
+                progressed = progressed or self._starting(entry, probe)
+                entry.log_bytes = size
         return progressed
 
     def _cpu_moved(self, awaited: list[Awaited], probe: ReadyProbe | None) -> bool:
-        """Whether a child that has given no sign yet (it is importing, silently) used CPU.
-        After it listens its CPU is no sign: answering the waiter's own probes costs some."""
+        """Whether a starting child used CPU: one that is importing shows nothing else."""
         quiet = {
             child.process.pid: entry
             for entry in awaited
-            if not (entry.listened if entry.port is not None else self._is_up(entry, probe))
+            if self._starting(entry, probe)
             and (child := self.supervisor.children.get(entry.name)) is not None
             and child.process is not None
         }
@@ -189,7 +195,7 @@ class StartupWait:
         if now - last_progress >= self.settings.stall_seconds:
             raise click.ClickException(
                 f"no progress for {self.settings.stall_seconds:g}s ({STALL_ENV}): nothing "
-                "started listening, no log grew, no starting process used CPU and the "
+                "started listening, no starting process logged or used CPU, and the "
                 f"readiness answer stayed the same. Stalled: {self._waiting(awaited, probe)}. "
                 f"See the logs in {self._log(awaited[0]).parent}, or raise {STALL_ENV} if "
                 "this machine is that slow"

@@ -210,3 +210,39 @@ def test_a_bad_limit_in_the_environment_says_which_and_what_to_set(
     monkeypatch.setenv("KRA_READY_TIMEOUT", "30")
     assert ready_settings().timeout == 30.0
     assert ready_settings(5.0).timeout == 5.0  # the option wins over the environment
+
+
+NEVER_READY_SERVER = """
+import http.server, json
+class NotReady(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # each request is logged to stderr, as the REST API logs each request
+        body = json.dumps({{"checks": {{"race_store": {{"status": "unhealthy",
+                                                      "error": "database is locked"}}}}}})
+        self.send_response(503)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+http.server.HTTPServer(("127.0.0.1", {port}), NotReady).serve_forever()
+"""
+
+
+def test_an_api_whose_log_grows_only_with_the_probes_is_a_stall(
+    supervisor: Supervisor, said: list[str], tmp_path: Path
+) -> None:
+    """Once the API listens, its own request log is no progress: the same 503 for 2 s is a
+    stall, named with its failing check."""
+    port = _free_port()
+    serve = [sys.executable, "-c", NEVER_READY_SERVER.format(port=port)]
+    supervisor.start("api", serve, tmp_path / "api.log")
+    wait = StartupWait(supervisor, _settings(stall_seconds=2.0), said.append)
+
+    with pytest.raises(click.ClickException) as failure:
+        wait.until(
+            [Awaited("api", port=port, decides=True)],
+            ReadyProbe(f"http://127.0.0.1:{port}/health/ready"),
+        )
+
+    assert (
+        "Stalled: api (race_store: database is locked; its last log line:" in failure.value.message
+    )
+    assert '"GET /health/ready HTTP/1.1" 503' in failure.value.message
