@@ -2,7 +2,7 @@
 
     uv run python benchmarks/busy_first_start.py                     # 8 spinning processes
     uv run python benchmarks/busy_first_start.py --load 0            # the same on a quiet machine
-    uv run python benchmarks/busy_first_start.py --pytest-args "tests"   # the whole suite
+    uv run python benchmarks/busy_first_start.py --pytest-args tests --markers ""  # all tests
 
 Clones this repository's HEAD into a temporary directory, starts `--load` processes that spin
 on the CPU for the whole run, then times `uv sync --frozen` (the clone has no .venv yet),
@@ -29,6 +29,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SPIN = "while True: pass"
 DEFAULT_TESTS = "tests/cli tests/api/test_startup.py tests/api/test_first_start.py tests/kra"
+DEFAULT_MARKERS = "not slow"
 # A new user's shell: none of the state or keys of this one.
 CLEARED = ("KRA_HOME", "DAGSTER_HOME", "KRA_DATABASE_URL", "KRA_API_KEY", "KRA_API_BASE_URL",
            "VALID_API_KEYS", "VIRTUAL_ENV", "CI")  # fmt: skip
@@ -84,6 +85,7 @@ def main() -> None:
     parser.add_argument("--load", type=int, default=8, help="CPU-spinning processes (0: none)")
     parser.add_argument("--source", default=str(REPO_ROOT), help="repository to clone")
     parser.add_argument("--pytest-args", default=DEFAULT_TESTS, help="what `uv run pytest` runs")
+    parser.add_argument("--markers", default=DEFAULT_MARKERS, help="pytest -m ('' for all)")
     parser.add_argument("--keep", action="store_true", help="keep the clone and its logs")
     args = parser.parse_args()
 
@@ -100,6 +102,7 @@ def main() -> None:
     demo = ["uv", "run", "kra", "demo", "--exit-after"]
     demo += ["--api-port", str(api_port), "--dagster-port", str(dagster_port)]
     tests = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", *args.pytest_args.split()]
+    tests += ["-m", args.markers] if args.markers else []
 
     spinners = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(args.load)]
     load_before = os.getloadavg()[0]

@@ -140,9 +140,12 @@ class StartupWait:
         self.supervisor.tend()
 
     def _starting(self, entry: Awaited, probe: ReadyProbe | None) -> bool:
-        """Whether the child has not listened yet (not come up, for one without a port): only
-        then do its log and CPU count as progress. Afterwards both grow with the waiter's own
-        probes (the REST API logs each request) and the readiness answer tells its progress."""
+        """Whether the child has given no sign yet: not listened (the REST API: not answered
+        /health/ready; a child without a port: not up). Only then do its log and CPU count as
+        progress: afterwards both grow with the waiter's own probes (the REST API logs each
+        request) and the readiness answer tells how far it is."""
+        if entry.decides:
+            return probe is None or probe.latest is None
         return not (entry.listened if entry.port is not None else self._is_up(entry, probe))
 
     def _look(self, awaited: list[Awaited], probe: ReadyProbe | None) -> bool:
