@@ -97,7 +97,7 @@ class StartupWait:
         last_progress, next_report, next_cpu = now, now + self.settings.report_seconds, now
         last_answer = None
         while True:
-            self._tend_deaths(awaited)
+            self._tend_deaths(awaited, probe)
             progressed = self._look(awaited, probe)
             if probe is not None:
                 if any(a.decides and a.listened for a in awaited):
@@ -119,7 +119,7 @@ class StartupWait:
                 next_report = now + self.settings.report_seconds
             time.sleep(TICK_SECONDS)
 
-    def _tend_deaths(self, awaited: list[Awaited]) -> None:
+    def _tend_deaths(self, awaited: list[Awaited], probe: ReadyProbe | None) -> None:
         """Name a child that died; restart it (the supervisor says so) unless its port is
         taken or it died START_ATTEMPTS times, which no waiting mends."""
         for child in self.supervisor.dead():
@@ -137,6 +137,8 @@ class StartupWait:
             for entry in awaited:
                 if entry.name == child.name:
                     entry.listened, entry.cpu = False, 0.0
+                    if entry.decides and probe is not None:
+                        probe.latest = None  # the dead process's answer tells nothing now
         self.supervisor.tend()
 
     def _starting(self, entry: Awaited, probe: ReadyProbe | None) -> bool:
