@@ -40,6 +40,8 @@ DEFINITIONS_MODULE = "kra_pipeline.definitions"
 CODE_SERVER = "code-server"
 WEBSERVER = "dagster-webserver"
 REST_API = "rest-api"
+GRPC_TIMEOUT_ENV = "DAGSTER_GRPC_TIMEOUT_SECONDS"  # Dagster's own setting
+GRPC_TIMEOUT_SECONDS = 600
 
 
 def _executable(name: str) -> str:
@@ -124,6 +126,9 @@ class Stack:
             # Their stdout is the log file: each line there at once, not when a buffer fills.
             "PYTHONUNBUFFERED": "1",
         }
+        # The daemon's "start a run" waits for the run worker to import the code: Dagster's
+        # 60 s limit failed the demo's run on a busy machine (load 20, two cores).
+        env.setdefault(GRPC_TIMEOUT_ENV, str(GRPC_TIMEOUT_SECONDS))
         if not env.get("KRA_API_KEY"):
             from kra_simulator import (
                 SIMULATOR_API_KEY,
