@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,17 +22,24 @@ from kra_api.settings import ApiSettings, ConfigurationError
 log = get_logger("kra_api")
 
 
-def _warm_up(gateway: DagsterGateway) -> None:
+def _warm_up(gateway: DagsterGateway, stop: threading.Event, log_readiness: bool) -> None:
     """Open the race store (migrating it first), then Dagster's storage, then freeze what
-    start-up allocated.
+    start-up allocated; then, if asked, log what a launch still waits for until it would work.
 
     Otherwise each worker's first requests open the instance, and the garbage collector's full
     passes over Dagster's start-up objects stall the requests in flight (200-300 ms each,
-    measured with two workers).
+    measured with two workers). Each step is logged: on a busy machine they take minutes.
     """
-    from kra_pipeline.store.db import get_engine
+    from kra_api.services.readiness_log import log_until_ready
+    from kra_pipeline.store.db import database_url, get_engine, masked_url
 
-    for what, open_storage in (("race_store", get_engine), ("dagster", gateway.warm_up)):
+    steps = (
+        ("race_store", get_engine, f"opening and migrating {masked_url(database_url())}"),
+        ("dagster", gateway.warm_up, "opening Dagster's run and event storage"),
+    )
+    for what, open_storage, doing in steps:
+        began = time.monotonic()
+        log.info("warm_up", storage=what, doing=doing)
         try:
             open_storage()
         except Exception as error:  # may be down now and fine later; /health/detailed tells
@@ -40,16 +48,23 @@ def _warm_up(gateway: DagsterGateway) -> None:
                 storage=what,
                 error=str(error).strip().splitlines()[0][:300],
             )
+        else:
+            log.info("warm_up_done", storage=what, seconds=round(time.monotonic() - began, 1))
     gc.collect()
     gc.freeze()
+    if log_readiness:
+        log_until_ready(gateway, stop)
 
 
 @asynccontextmanager
 async def _warmed_up(app: FastAPI) -> AsyncIterator[None]:
     """Warm up beside serving: storage that is down (dagster-postgres retries for seconds)
     must not hold up the start."""
-    threading.Thread(target=_warm_up, args=(app.state.gateway,), daemon=True).start()
+    stop = threading.Event()
+    args = (app.state.gateway, stop, app.state.log_readiness)
+    threading.Thread(target=_warm_up, args=args, daemon=True).start()
     yield
+    stop.set()
 
 
 def _issued_keys() -> int:
@@ -69,8 +84,10 @@ def create_app(
     gateway: DagsterGateway | None = None,
     *,
     configure_logs: bool = True,
+    log_readiness: bool = False,
 ) -> FastAPI:
-    """Build the app; refuses to start in production without VALID_API_KEYS."""
+    """Build the app; refuses to start in production without VALID_API_KEYS. With
+    `log_readiness` (kra_api.startup) it logs what a launch waits for until it would work."""
     settings = settings or ApiSettings()
     if configure_logs:
         configure_logging(settings.log_level)
@@ -98,6 +115,7 @@ def create_app(
         lifespan=_warmed_up,
     )
     app.state.settings = settings
+    app.state.log_readiness = log_readiness
     app.state.key_ring = KeyRing(entries)
     app.state.gateway = gateway
     app.state.launcher = CollectionLauncher(gateway)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import click
 
 from kra_cli.backfill import backfill_command
+from kra_cli.demo import demo_command
 from kra_cli.diagnose import diagnose_command
 from kra_cli.export import export_command
 from kra_cli.keys import keys_command
-from kra_cli.stack import demo_command, up_command
+from kra_cli.stack import up_command
 from kra_simulator.cli import simulator_command
 
 

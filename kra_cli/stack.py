@@ -9,30 +9,36 @@ import signal
 import socket
 import sys
 import threading
-import time
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import click
-import httpx
 
 from kra_api.services.stack_processes import STACK_STATE_ENV
-from kra_api.settings import DEV_API_KEY, MULTIPROCESS_DIR_ENV, ApiSettings
-from kra_cli.supervisor import Supervisor
-from kra_pipeline.contract import (
-    CODE_LOCATION,
-    DATE_FORMAT,
+from kra_api.settings import MULTIPROCESS_DIR_ENV
+from kra_cli.child_signs import LOOPBACK
+from kra_cli.readiness import (
+    READY_TIMEOUT_ENV,
+    Awaited,
+    ReadySettings,
+    StartupWait,
+    ready_settings,
 )
+from kra_cli.ready_probe import ReadyProbe
+from kra_cli.slow_start import startup_delay
+from kra_cli.supervisor import Supervisor
+from kra_pipeline.contract import CODE_LOCATION
 from kra_pipeline.paths import dagster_home, kra_home
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-LOOPBACK = "127.0.0.1"
-READY_TIMEOUT_SECONDS = 180.0
 DEFINITIONS_MODULE = "kra_pipeline.definitions"
 CODE_SERVER = "code-server"
+WEBSERVER = "dagster-webserver"
+REST_API = "rest-api"
+GRPC_TIMEOUT_ENV = "DAGSTER_GRPC_TIMEOUT_SECONDS"  # Dagster's own setting
+GRPC_TIMEOUT_SECONDS = 600
 
 
 def _executable(name: str) -> str:
@@ -96,6 +102,7 @@ class Stack:
     metrics_dir: Path | None = None
     supervisor: Supervisor | None = None
     simulator: Any = None
+    ready: ReadySettings | None = None  # None: from the environment
 
     @property
     def api_url(self) -> str:
@@ -113,7 +120,12 @@ class Stack:
             "API_HOST": LOOPBACK,
             "API_PORT": str(self.api_port),
             STACK_STATE_ENV: str(kra_home() / "stack" / "processes.json"),
+            # Their stdout is the log file: each line there at once, not when a buffer fills.
+            "PYTHONUNBUFFERED": "1",
         }
+        # The daemon's "start a run" waits for the run worker to import the code: Dagster's
+        # 60 s limit failed the demo's run on a busy machine (load 20, two cores).
+        env.setdefault(GRPC_TIMEOUT_ENV, str(GRPC_TIMEOUT_SECONDS))
         if not env.get("KRA_API_KEY"):
             from kra_simulator import (
                 SIMULATOR_API_KEY,
@@ -144,24 +156,29 @@ class Stack:
         return [_executable("dagster-webserver")]
 
     def commands(self) -> dict[str, list[str]]:
+        from kra_api.services.health_checks import DAEMON  # /health/detailed names it so
+
         workspace = str(self.grpc_workspace())
         commands = {
             CODE_SERVER: [
                 _executable("dagster"), "code-server", "start", "-m", DEFINITIONS_MODULE,
                 "-h", LOOPBACK, "-p", str(self.code_port),
             ],
-            "dagster-webserver": [
+            WEBSERVER: [
                 *self.webserver_program(), "-w", workspace,
                 "-h", LOOPBACK, "-p", str(self.dagster_port),
             ],
-            "dagster-daemon": [_executable("dagster-daemon"), "run", "-w", workspace],
-            "rest-api": [
-                sys.executable, "-m", "uvicorn", "kra_api.app:create_app", "--factory",
+            DAEMON: [_executable("dagster-daemon"), "run", "-w", workspace],
+            REST_API: [
+                sys.executable, "-m", "uvicorn", "kra_api.startup:create_app", "--factory",
                 "--host", LOOPBACK, "--port", str(self.api_port), "--log-level", "warning",
             ],
         }  # fmt: skip
         if self.api_workers > 1:
-            commands["rest-api"] += ["--workers", str(self.api_workers)]
+            commands[REST_API] += ["--workers", str(self.api_workers)]
+        if startup_delay():  # the test hook: every child starts late (see kra_cli.slow_start)
+            slow = [sys.executable, "-m", "kra_cli.slow_start"]
+            commands = {name: [*slow, *command] for name, command in commands.items()}
         return commands
 
     def start(self) -> None:
@@ -179,66 +196,27 @@ class Stack:
         click.echo(
             "Starting the code server, the Dagster webserver, the daemon and the REST API..."
         )
+        wait = StartupWait(self.supervisor, self.ready or ready_settings(), click.echo)
         for name, command in self.commands().items():
             self.supervisor.start(name, command, logs / f"{name}.log")
             if name == CODE_SERVER:  # the others would log "could not reach" until it listens
-                self.wait_for_port(name, self.code_port)
-        self.wait_ready()
+                wait.until([Awaited(CODE_SERVER, port=self.code_port)])
+        self.wait_ready(wait)
         click.echo(f"Dagster UI:  {self.dagster_url}")
         click.echo(f"REST API:    {self.api_url}/docs")
 
-    def wait_for_port(self, name: str, port: int, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        """Until `name` accepts connections on `port` (the code server listens once loaded)."""
-        assert self.supervisor is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.supervisor.children[name].exit_code is not None:
-                raise click.ClickException(self.exit_report(name))
-            with socket.socket() as sock:
-                sock.settimeout(1)
-                if sock.connect_ex((LOOPBACK, port)) == 0:
-                    return
-            time.sleep(0.25)
-        raise click.ClickException(f"{name} did not listen on port {port} after {timeout:g}s")
-
-    def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+    def wait_ready(self, wait: StartupWait) -> None:
         """Until the REST API says ready: the webserver has loaded the code from the code
-        server, the daemon beats and the store takes writes. A child that dies meanwhile is
-        reported by name: at start a death is a configuration to fix, not a fault to heal."""
-        assert self.supervisor is not None
-        deadline = time.monotonic() + timeout
-        waiting_for = "the REST API"
-        while True:
-            for child in self.supervisor.dead():
-                raise click.ClickException(self.exit_report(child.name))
-            try:
-                answer = httpx.get(f"{self.api_url}/health/ready", timeout=10)
-                if answer.status_code == 200:
-                    return
-                checks = answer.json().get("checks", {})
-                waiting_for = "; ".join(
-                    f"{name}: {check.get('error')}"
-                    for name, check in checks.items()
-                    if check.get("status") != "healthy"
-                )
-            except (httpx.HTTPError, ValueError):
-                pass
-            if time.monotonic() > deadline:
-                raise click.ClickException(f"not ready after {timeout:g}s: {waiting_for}")
-            time.sleep(0.5)
+        server, the daemon beats and the store takes writes (see kra_cli.readiness)."""
+        from kra_api.services.health_checks import DAEMON, DAEMON_CHECK, WEBSERVER_CHECK
 
-    def exit_report(self, name: str) -> str:
-        """Why a child died, with its last lines; a taken port gets the option that moves it."""
-        assert self.supervisor is not None
-        child = self.supervisor.children[name]
-        tail = child.log_tail()
-        hint = ""
-        if "address already in use" in tail.lower():
-            hint = (
-                " because its port is taken; choose another with "
-                "--api-port/--dagster-port/--code-port"
-            )
-        return f"{name} exited with code {child.exit_code}{hint}. Its last lines:\n{tail}"
+        awaited = [
+            Awaited(CODE_SERVER, port=self.code_port),
+            Awaited(WEBSERVER, port=self.dagster_port, check=WEBSERVER_CHECK),
+            Awaited(DAEMON, check=DAEMON_CHECK),
+            Awaited(REST_API, port=self.api_port, decides=True),
+        ]
+        wait.until(awaited, ReadyProbe(f"{self.api_url}/health/ready"))
 
     def stop(self) -> None:
         if self.supervisor is not None:
@@ -297,14 +275,24 @@ port_options = [
 ]
 
 
-def _with_ports(command: Any) -> Any:
-    for option in reversed(port_options):
+ready_timeout_option = click.option(
+    "--ready-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help=f"Give up if the stack is not ready after this long (also {READY_TIMEOUT_ENV}). "
+    "Default: no hard limit; wait while the processes make progress.",
+)
+
+
+def with_stack_options(command: Any) -> Any:
+    for option in reversed([*port_options, ready_timeout_option]):
         command = option(command)
     return command
 
 
 @click.command("up")
-@_with_ports
+@with_stack_options
 @click.option(
     "--api-workers",
     default=1,
@@ -318,87 +306,16 @@ def _with_ports(command: Any) -> Any:
     help="Serve the Dagster UI without the guard against cross-site requests (not advised).",
 )
 def up_command(
-    api_port: int, dagster_port: int, code_port: int, api_workers: int, unguarded_webserver: bool
+    api_port: int,
+    dagster_port: int,
+    code_port: int,
+    ready_timeout: float | None,
+    api_workers: int,
+    unguarded_webserver: bool,
 ) -> None:
     """Start the code server, the Dagster webserver and daemon, and the REST API on loopback;
     restart any that dies, until Ctrl-C."""
     stack = Stack(api_port, dagster_port, api_workers=api_workers, code_port=code_port)
+    stack.ready = ready_settings(ready_timeout)
     stack.guard_webserver = not unguarded_webserver
     run_stack(stack)
-
-
-def recent_seoul_race_day(stack: Stack) -> str:
-    """The latest finished Seoul race day: from the simulator's calendar, else last Sunday."""
-    yesterday = date.today() - timedelta(days=1)
-    if stack.simulator is not None:
-        world = stack.simulator.world
-        start = (yesterday - timedelta(days=21)).strftime(DATE_FORMAT)
-        days = [
-            d for d, meet in world.race_days(start, yesterday.strftime(DATE_FORMAT)) if meet == 1
-        ]
-        if days:
-            return days[-1]
-    return (yesterday - timedelta(days=(yesterday.weekday() + 1) % 7)).strftime(DATE_FORMAT)
-
-
-def demo_collection(stack: Stack, timeout: float = 600.0) -> dict[str, Any]:
-    """One collection through the REST API, reported as it goes; returns the final status."""
-    settings = ApiSettings()
-    if not settings.api_keys:
-        raise click.ClickException(
-            "the demo needs a key from VALID_API_KEYS (keys issued with `kra keys add` are "
-            "stored hashed and cannot be read back): set VALID_API_KEYS for the demo"
-        )
-    api_key = settings.api_keys[0]
-    headers = {"X-API-Key": api_key}
-    race_date = recent_seoul_race_day(stack)
-    client = httpx.Client(base_url=stack.api_url, headers=headers, timeout=30)
-    body = {"date": race_date, "meet": 1, "options": {"enrich": True}}
-    accepted = client.post("/api/v2/collection/async", json=body)
-    if accepted.status_code != 202:
-        raise click.ClickException(f"the API refused the demo collection: {accepted.text}")
-    job_id = accepted.json()["job_id"]
-    click.echo(f"Collecting Seoul {race_date}: job {job_id}")
-    click.echo(f"  watch it in the UI: {stack.dagster_url}/runs/{job_id}")
-    deadline = time.monotonic() + timeout
-    job: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/v2/jobs/{job_id}").json()
-        if job.get("status") in ("completed", "failed", "cancelled"):
-            break
-        time.sleep(2)
-    click.echo(f"Job {job_id}: {job.get('status')} ({job.get('progress')}%)")
-    if job.get("error_message"):
-        click.echo(f"  error: {job['error_message']}")
-    status = client.get("/api/v2/collection/status", params={"date": race_date, "meet": 1}).json()
-    click.echo(
-        f"Race day {race_date} meet 1: {status.get('collected_races')}/{status.get('total_races')}"
-        f" races collected, {status.get('enriched_races')} enriched ({status.get('status')})"
-    )
-    # The development key is public; a configured key is the user's secret and is not printed.
-    shown_key = api_key if api_key == DEV_API_KEY else "<one of VALID_API_KEYS>"
-    click.echo(f"  assets: {stack.dagster_url}/assets/collected_race_day")
-    click.echo(
-        f"  races:  curl -H 'X-API-Key: {shown_key}' "
-        f"'{stack.api_url}/api/v2/races?date={race_date}&meet=1'"
-    )
-    from kra_pipeline.store.db import database_url, masked_url
-
-    click.echo(f"  store:  {masked_url(database_url())}")
-    return {"job": job, "status": status}
-
-
-@click.command("demo")
-@_with_ports
-@click.option("--exit-after", is_flag=True, help="Stop the stack after the demo collection.")
-def demo_command(api_port: int, dagster_port: int, code_port: int, exit_after: bool) -> None:
-    """`kra up`, then one collection through the REST API; keeps serving until Ctrl-C."""
-    outcome: dict[str, Any] = {}
-
-    def then(stack: Stack) -> None:
-        outcome.update(demo_collection(stack))
-
-    stack = Stack(api_port, dagster_port, code_port=code_port)
-    run_stack(stack, then, serve=not exit_after)
-    if exit_after and outcome.get("job", {}).get("status") != "completed":
-        raise click.ClickException("the demo collection did not complete; see the messages above")

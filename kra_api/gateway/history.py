@@ -66,14 +66,19 @@ class RunHistory:
 
     @property
     def instance(self) -> DagsterInstance:
-        """The instance on DAGSTER_HOME (never Dagster's throwaway one)."""
-        with self._lock:
+        """The instance on DAGSTER_HOME (never Dagster's throwaway one).
+
+        Opened under SCHEMA_LOCK first, then this gateway's lock, the order `warm_up` takes
+        them in: the other order deadlocked a request that came during the warm-up."""
+        if self._instance is not None:
+            return self._instance
+        # A new SQLite instance stamps its schema with Alembic: SCHEMA_LOCK.
+        with SCHEMA_LOCK, self._lock:
             if self._instance is None:
                 from kra_pipeline.paths import dagster_home
 
                 os.environ.setdefault("DAGSTER_HOME", str(dagster_home()))
-                with SCHEMA_LOCK:  # a new SQLite instance stamps its schema with Alembic
-                    instance = DagsterInstance.get()
+                instance = DagsterInstance.get()
                 # Pooled connections, as the Dagster webserver uses: without this, storage on
                 # PostgreSQL opens a new connection for every query (a status read: ~75 ms → ~6 ms).
                 instance.optimize_for_webserver(

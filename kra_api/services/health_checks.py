@@ -22,6 +22,9 @@ from kra_pipeline.contract import (
 # The daemon writes a heartbeat every 30 s: two missed beats and some slack.
 HEARTBEAT_FRESH = timedelta(seconds=75)
 DAEMON = "dagster-daemon"
+# The readiness checks `kra up` reads to tell which of its children is not up yet.
+DAEMON_CHECK = "dagster_daemon"
+WEBSERVER_CHECK = "dagster_webserver"
 ERROR_LIMIT = 300
 CORE_API = SOURCE_DAY_API  # race cards and results: without it no recent day is collected
 
@@ -133,8 +136,8 @@ def readiness_checks(gateway: DagsterGateway) -> dict[str, dict[str, Any]]:
     location loaded, and a race store that takes writes. Blocking."""
     return {
         "dagster_storage": _check(lambda: {"runs": gateway.storage_ok()}),
-        "dagster_daemon": _check(lambda: _daemon(gateway)),
-        "dagster_webserver": _check(lambda: _webserver(gateway)),
+        DAEMON_CHECK: _check(lambda: _daemon(gateway)),
+        WEBSERVER_CHECK: _check(lambda: _webserver(gateway)),
         "race_store": _check(lambda: {"url": check_store()}),
     }
 

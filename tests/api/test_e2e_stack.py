@@ -25,12 +25,9 @@ from dagster import DagsterInstance
 
 from kra_api.auth import key_fingerprint
 from kra_api.gateway import DagsterGateway
-from kra_cli.stack import REPO_ROOT, Stack, recent_seoul_race_day
-from kra_pipeline.contract import (
-    CALLER_TAG,
-    JOB_TYPE_TAG,
-    race_selection_config,
-)
+from kra_cli.demo import recent_seoul_race_day
+from kra_cli.stack import REPO_ROOT, Stack
+from kra_pipeline.contract import CALLER_TAG, JOB_TYPE_TAG, race_selection_config
 from tests.api.conftest import HEADERS_A, HEADERS_B, KEY_A, KEY_B
 
 pytestmark = pytest.mark.slow
