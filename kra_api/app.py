@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from kra_api import middleware
 from kra_api.auth import KeyRing
+from kra_api.caller_secret import fingerprint_secret
 from kra_api.gateway import DagsterGateway
 from kra_api.logging_setup import configure_logging, get_logger
 from kra_api.metrics import Metrics
@@ -75,6 +76,7 @@ def create_app(
     if configure_logs:
         configure_logging(settings.log_level)
     entries = settings.api_key_entries  # raises ConfigurationError for unsafe keys
+    fingerprint_secret()  # made on first start (0600 in KRA_HOME), before any key is seen
     if not entries and not _issued_keys():
         raise ConfigurationError(
             f"VALID_API_KEYS is not set and ENVIRONMENT={settings.environment}: set "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 
+from kra_api.caller_secret import fingerprint_secret
 from kra_api.settings import READ, SCOPES, WRITE, KeyEntry
 
 API_KEY_HEADER = "X-API-Key"
@@ -24,9 +25,13 @@ INSUFFICIENT = "Insufficient permissions"
 _header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="Your API key")
 
 
-def key_fingerprint(key: str) -> str:
-    """A stable, non-reversible id of a key: tags runs with their caller without storing the key."""
-    digest = hashlib.sha256(f"kra-api-caller:{key}".encode()).hexdigest()
+def key_fingerprint(key: str, secret: bytes | None = None) -> str:
+    """A stable, non-reversible id of a key: tags runs with their caller without storing the key.
+
+    An HMAC-SHA256 with the state directory's secret (see caller_secret), so a tag shown in the
+    Dagster UI cannot be checked against guessed keys."""
+    salt = fingerprint_secret() if secret is None else secret
+    digest = hmac.new(salt, f"kra-api-caller:{key}".encode(), hashlib.sha256).hexdigest()
     return digest[:FINGERPRINT_LENGTH]
 
 
