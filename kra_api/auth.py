@@ -168,6 +168,7 @@ def require_scope(scope: str) -> Callable[..., Caller]:
         return Caller(fingerprint=identity.fingerprint)
 
     dependency.__name__ = f"require_{scope}"
+    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by route_scopes
     return dependency
 
 

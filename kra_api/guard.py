@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kra_api.auth import (
     API_KEY_HEADER,
+    INSUFFICIENT,
+    REQUIRED_SCOPE_HEADER,
     AuthError,
     Identity,
     KeyRing,
@@ -24,6 +26,7 @@ from kra_api.auth import (
     authenticate,
 )
 from kra_api.logging_setup import get_logger
+from kra_api.route_scopes import required_scopes
 from kra_api.settings import ApiSettings
 from kra_pipeline.store.api_access import Refusal, admit, record_usage
 from kra_pipeline.store.db import get_engine
@@ -85,9 +88,13 @@ class Guard:
         state["caller"] = identity.fingerprint
         settings: ApiSettings = scope["app"].state.settings
         refusal = await anyio.to_thread.run_sync(_admit, identity, settings)
+        missing = sorted(required_scopes(scope) - identity.scopes)
         if refusal is not None:
             await limited(refusal)(scope, receive, send)
             status = 429
+        elif missing:  # before the body is read: a read key learns nothing of its JSON
+            await insufficient(missing[0])(scope, receive, send)
+            status = 403
         else:
             status = await self._admitted(scope, receive, send, identity, headers)
         await anyio.to_thread.run_sync(_account, scope, identity, status)
@@ -125,6 +132,15 @@ class Guard:
             return message
 
         return bounded
+
+
+def insufficient(scope: str) -> JSONResponse:
+    """403 with the exact detail callers match on, and the scope the key would need."""
+    return JSONResponse(
+        {"detail": INSUFFICIENT, "required_scope": scope},
+        status_code=403,
+        headers={REQUIRED_SCOPE_HEADER: scope},
+    )
 
 
 def limited(refusal: Refusal) -> JSONResponse:

@@ -42,6 +42,19 @@ def test_a_read_only_key_cannot_launch_cancel_or_backfill(
     assert answer.headers["X-Required-Scope"] == "write"
 
 
+@pytest.mark.parametrize("path", [path for method, path, body in WRITES if body is not None])
+def test_a_read_only_key_is_refused_before_its_malformed_body_is_parsed(
+    scoped: TestClient, path: str
+) -> None:
+    malformed = {**READ_ONLY, "Content-Type": "application/json"}
+    answer = scoped.post(path, content=b'{"date": "2025', headers=malformed)
+    assert answer.status_code == 403
+    assert answer.json()["required_scope"] == "write"
+    # a write key sending the same bytes learns about its JSON
+    written = scoped.post(path, content=b'{"date": "2025', headers={**malformed, "X-API-Key": KEY_A})
+    assert written.status_code == 422
+
+
 @pytest.mark.parametrize("path", READS)
 def test_a_read_only_key_reads(scoped: TestClient, path: str) -> None:
     assert scoped.get(path, headers=READ_ONLY).status_code == 200
