@@ -38,7 +38,10 @@ from kra_api.settings import ApiSettings
 
 router = APIRouter(prefix="/api/v2/collection", tags=["collection"])
 
-BUSY = "Another run of the race day is in flight (its id in X-Job-Id)"
+BUSY = (
+    "Another run of the race day is in flight: its id in X-Job-Id when it is yours; "
+    "Retry-After says when to ask again"
+)
 Launcher = Annotated[CollectionLauncher, Depends(get_launcher)]
 Writer = Annotated[Caller, Depends(require_write)]
 Reader = Annotated[Caller, Depends(require_read)]
@@ -57,9 +60,10 @@ async def _launch(
     except InvalidRaceDay as exc:
         raise _unprocessable(exc) from exc
     except RaceDayBusy as exc:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail=str(exc), headers={"X-Job-Id": exc.run_id}
-        ) from exc
+        headers = {"Retry-After": str(exc.retry_after)}
+        if exc.run_id is not None:  # the caller's own run; another key's id is not disclosed
+            headers["X-Job-Id"] = exc.run_id
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc), headers=headers) from exc
 
 
 def _accepted(job_id: str, estimate: int, message: str) -> dict[str, Any]:
