@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kra_pipeline.paths import kra_home
 
-SECRET_FILE = "api-fingerprint.secret"
+SECRET_FILE = "api-fingerprint.secret"  # noqa: S105 - a file name, not a secret
 SECRET_BYTES = 32
 OWNER_ONLY = 0o600
 

@@ -160,6 +160,8 @@ class ApiSettings(BaseSettings):
     daily_limit: int = Field(0, alias="API_DAILY_LIMIT", ge=0)
     max_body_bytes: int = Field(256 * 1024, alias="API_MAX_BODY_BYTES", gt=0)
     cors_origins_raw: Annotated[str | None, NoDecode] = Field(None, alias="API_CORS_ORIGINS")
+    # A backfill of more partitions than this is launched only with confirm=true (--yes).
+    backfill_confirm_partitions: int = Field(1000, alias="API_BACKFILL_CONFIRM_PARTITIONS", ge=0)
 
     @property
     def is_development(self) -> bool:

@@ -190,8 +190,7 @@ class CollectionLauncher:
                 return None
             await asyncio.sleep(min(poll, remaining))
 
-    def launch_backfill(self, request: BackfillRequest, caller: str) -> tuple[str, int]:
-        """One Dagster backfill over every date × meet of the request."""
-        keys = backfill_partition_keys(request)
+    def launch_backfill(self, keys: list[str], caller: str) -> str:
+        """One Dagster backfill over the partitions (see backfill_partition_keys)."""
         tags = {JOB_TYPE_TAG: "backfill", CALLER_TAG: caller}
-        return self.gateway.launch_backfill(keys, tags), len(keys)
+        return self.gateway.launch_backfill(keys, tags)
