@@ -139,7 +139,12 @@ def find_key(engine: Engine, key: str) -> StoredKey | None:
 
 def list_keys(engine: Engine) -> list[StoredKey]:
     with Session(engine) as session:
-        return [_stored(row) for row in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.name, ApiKeyRow.created_at))]
+        return [
+            _stored(row)
+            for row in session.scalars(
+                select(ApiKeyRow).order_by(ApiKeyRow.name, ApiKeyRow.created_at)
+            )
+        ]
 
 
 def revoke_key(engine: Engine, name: str) -> bool:

@@ -51,7 +51,9 @@ def test_a_read_only_key_is_refused_before_its_malformed_body_is_parsed(
     assert answer.status_code == 403
     assert answer.json()["required_scope"] == "write"
     # a write key sending the same bytes learns about its JSON
-    written = scoped.post(path, content=b'{"date": "2025', headers={**malformed, "X-API-Key": KEY_A})
+    written = scoped.post(
+        path, content=b'{"date": "2025', headers={**malformed, "X-API-Key": KEY_A}
+    )
     assert written.status_code == 422
 
 
