@@ -4,7 +4,10 @@ remembered, and /metrics without key names unless asked for."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from kra_api.auth import key_fingerprint
+from kra_api.services.shared_answer import SharedAnswer
 from kra_pipeline.store.db import get_engine
 from tests.api.conftest import HEADERS_A, KEY_A
 
@@ -92,3 +96,24 @@ def test_metrics_show_no_key_names_or_fingerprints_by_default(
     assert 'kra_api_key_requests_total{action="list_jobs",status="200"} 1.0' in scraped
     assert "notebook" not in scraped and key_fingerprint(KEY_A) not in scraped
     assert KEY_A not in scraped
+
+
+def test_requests_arriving_during_a_computation_share_it() -> None:
+    shared: SharedAnswer[int] = SharedAnswer(ttl_seconds=60)
+    inside, release = threading.Event(), threading.Event()
+    computations: list[int] = []
+
+    def compute() -> int:
+        computations.append(1)
+        inside.set()
+        release.wait(10)
+        return len(computations)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        first = pool.submit(shared.get, compute)
+        assert inside.wait(10)
+        others = [pool.submit(shared.get, compute) for _ in range(5)]
+        time.sleep(0.2)  # let them reach get() while the first is still computing
+        release.set()
+        answers = {first.result(), *(other.result() for other in others)}
+    assert computations == [1] and answers == {1}
