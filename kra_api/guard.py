@@ -100,11 +100,13 @@ class Guard:
         state["caller"] = identity.fingerprint
         settings: ApiSettings = scope["app"].state.settings
         refusal = await anyio.to_thread.run_sync(_admit, identity, settings)
-        missing = sorted(required_scopes(scope) - identity.scopes)
+        route, needed = required_scopes(scope)
+        missing = sorted(needed - identity.scopes)
         if refusal is not None:
             await limited(refusal)(scope, receive, send)
             status = 429
         elif missing:  # before the body is read: a read key learns nothing of its JSON
+            scope["route"] = route  # usage names the action refused, as the router would
             await insufficient(missing[0])(scope, receive, send)
             status = 403
         else:

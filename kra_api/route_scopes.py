@@ -37,11 +37,11 @@ def _routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
             yield route
 
 
-def required_scopes(scope: Scope) -> frozenset[str]:
-    """The scopes the route matching this request needs (none when no route matches)."""
+def required_scopes(scope: Scope) -> tuple[BaseRoute | None, frozenset[str]]:
+    """The route matching this request and the scopes it needs (none when no route matches)."""
     for route in _routes(scope["app"].router.routes):
         match, _ = route.matches(scope)
         if match == Match.FULL:
             dependant = getattr(route, "dependant", None)
-            return frozenset(_scopes_of(dependant)) if dependant is not None else frozenset()
-    return frozenset()
+            return route, frozenset(_scopes_of(dependant)) if dependant else frozenset()
+    return None, frozenset()
