@@ -79,7 +79,11 @@ def rotate(name: str) -> None:
     from kra_pipeline.store.db import get_engine
 
     key = new_key()
-    if rotate_key(get_engine(), name, key, key_fingerprint(key)) is None:
+    try:
+        rotated = rotate_key(get_engine(), name, key, key_fingerprint(key))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if rotated is None:
         raise click.ClickException(
             f"no active key named {name!r} to rotate (see `kra keys list`); issue one with "
             f"`kra keys add {name}`"

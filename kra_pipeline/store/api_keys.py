@@ -114,16 +114,23 @@ def _row(
 def rotate_key(engine: Engine, name: str, key: str, fingerprint: str) -> StoredKey | None:
     """Replace the active key `name` by `key` with the same scopes and limits, in one
     transaction (the old key is refused from the same moment); None when none is active."""
-    with write_session(engine) as session:
-        old = _active_row(session, name)
-        if old is None:
-            return None
-        old.revoked_at = datetime.now(UTC)
-        session.flush()  # the old row leaves the active-name index before the new one enters
-        new = _row(name, key, fingerprint, old.scopes, old.rate_limit, old.daily_limit)
-        session.add(new)
-        session.flush()
-        return _stored(new)
+    try:
+        with write_session(engine) as session:
+            old = _active_row(session, name)
+            if old is None:
+                return None
+            old.revoked_at = datetime.now(UTC)
+            session.flush()  # the old row leaves the active-name index before the new enters
+            new = _row(name, key, fingerprint, old.scopes, old.rate_limit, old.daily_limit)
+            session.add(new)
+            session.flush()
+            stored = _stored(new)
+    except IntegrityError as error:  # rotated or issued by another process meanwhile
+        raise KeyNameTaken(
+            f"the key {name!r} was changed by another process meanwhile; see `kra keys list` "
+            "and run the rotation again if it is still needed"
+        ) from error
+    return stored
 
 
 def find_key(engine: Engine, key: str) -> StoredKey | None:
