@@ -12,12 +12,15 @@ from fastapi import FastAPI
 
 from kra_api import middleware
 from kra_api.auth import KeyRing
+from kra_api.caller_secret import fingerprint_secret
 from kra_api.gateway import DagsterGateway
 from kra_api.logging_setup import configure_logging, get_logger
 from kra_api.metrics import Metrics
 from kra_api.routers import collection, entrants, health, jobs, predict, races, usage
 from kra_api.services.launcher import CollectionLauncher
+from kra_api.services.shared_answer import SharedAnswer
 from kra_api.settings import ApiSettings, ConfigurationError
+from kra_api.throttle import FailureThrottle
 
 log = get_logger("kra_api")
 
@@ -92,6 +95,7 @@ def create_app(
     if configure_logs:
         configure_logging(settings.log_level)
     entries = settings.api_key_entries  # raises ConfigurationError for unsafe keys
+    fingerprint_secret()  # made on first start (0600 in KRA_HOME), before any key is seen
     if not entries and not _issued_keys():
         raise ConfigurationError(
             f"VALID_API_KEYS is not set and ENVIRONMENT={settings.environment}: set "
@@ -116,10 +120,19 @@ def create_app(
     )
     app.state.settings = settings
     app.state.log_readiness = log_readiness
-    app.state.key_ring = KeyRing(entries)
+    app.state.key_ring = KeyRing(entries, unknown_key_seconds=settings.unknown_key_cache_seconds)
+    app.state.auth_throttle = FailureThrottle(
+        settings.auth_failure_limit, settings.auth_failure_window_seconds
+    )
+    app.state.ready_answer = SharedAnswer(settings.health_cache_seconds)
+    app.state.detailed_answer = SharedAnswer(settings.health_cache_seconds)
     app.state.gateway = gateway
     app.state.launcher = CollectionLauncher(gateway)
-    app.state.metrics = Metrics(gateway) if settings.metrics_enabled else None
+    app.state.metrics = (
+        Metrics(gateway, include_keys=settings.metrics_include_keys)
+        if settings.metrics_enabled
+        else None
+    )
     middleware.install(app)
     for module in (health, collection, jobs, races, entrants, predict, usage):
         app.include_router(module.router)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 
+from kra_api.caller_secret import fingerprint_secret
 from kra_api.settings import READ, SCOPES, WRITE, KeyEntry
+from kra_api.throttle import UnknownKeys
 
 API_KEY_HEADER = "X-API-Key"
 REQUIRED_SCOPE_HEADER = "X-Required-Scope"
@@ -24,10 +26,19 @@ INSUFFICIENT = "Insufficient permissions"
 _header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="Your API key")
 
 
-def key_fingerprint(key: str) -> str:
-    """A stable, non-reversible id of a key: tags runs with their caller without storing the key."""
-    digest = hashlib.sha256(f"kra-api-caller:{key}".encode()).hexdigest()
+def key_fingerprint(key: str, secret: bytes | None = None) -> str:
+    """A stable, non-reversible id of a key: tags runs with their caller without storing the key.
+
+    An HMAC-SHA256 with the state directory's secret (see caller_secret), so a tag shown in the
+    Dagster UI cannot be checked against guessed keys."""
+    salt = fingerprint_secret() if secret is None else secret
+    digest = hmac.new(salt, f"kra-api-caller:{key}".encode(), hashlib.sha256).hexdigest()
     return digest[:FINGERPRINT_LENGTH]
+
+
+def key_digest(key: str) -> str:
+    """The whole HMAC of a key: how a key nobody issued is remembered without keeping it."""
+    return hmac.new(fingerprint_secret(), key.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -87,20 +98,29 @@ class KeyStoreUnavailable(Exception):
 class KeyRing:
     """The keys from VALID_API_KEYS, compared in constant time so timing leaks no prefix,
     then the keys issued with `kra keys add`, looked up by hash on every request so that a
-    revocation holds at once."""
+    revocation holds at once. A key the store did not know is remembered (by its HMAC) for
+    `unknown_key_seconds`, so repeating it costs no look-up."""
 
-    def __init__(self, entries: list[KeyEntry], stored: bool = True) -> None:
+    def __init__(
+        self, entries: list[KeyEntry], stored: bool = True, unknown_key_seconds: float = 0.0
+    ) -> None:
         self._entries = [(entry.key.encode(), Identity.of(entry)) for entry in entries]
         self._stored = stored
+        self.unknown = UnknownKeys(unknown_key_seconds)
 
-    def identify(self, candidate: str) -> Identity | None:
+    def identify(self, candidate: str, *, look_up_store: bool = True) -> Identity | None:
         given = candidate.encode()
         found: Identity | None = None
         for key, identity in self._entries:
             if hmac.compare_digest(given, key):
                 found = identity
-        if found is None and self._stored:
+        if found is None and self._stored and look_up_store:
+            digest = key_digest(candidate)
+            if digest in self.unknown:
+                return None
             found = _stored_identity(candidate)
+            if found is None:
+                self.unknown.add(digest)
         return found
 
     def matches(self, candidate: str) -> bool:
@@ -126,14 +146,16 @@ def _stored_identity(candidate: str) -> Identity | None:
     )
 
 
-def authenticate(ring: KeyRing, given: str | None) -> Identity:
-    """The identity of a presented key, or AuthError saying what is wrong with it."""
+def authenticate(ring: KeyRing, given: str | None, *, look_up_store: bool = True) -> Identity:
+    """The identity of a presented key, or AuthError saying what is wrong with it.
+
+    `look_up_store=False` accepts only the configured keys (no database look-up)."""
     if not given:
         raise AuthError("API key required")
-    identity = ring.identify(given)
+    identity = ring.identify(given, look_up_store=look_up_store)
     if identity is not None:
         return identity
-    if given != given.strip() and ring.identify(given.strip()) is not None:
+    if given != given.strip() and ring.identify(given.strip(), look_up_store=look_up_store):
         raise AuthError(
             "Invalid API key", hint="the key has spaces around it; send it without them"
         )
@@ -163,6 +185,7 @@ def require_scope(scope: str) -> Callable[..., Caller]:
         return Caller(fingerprint=identity.fingerprint)
 
     dependency.__name__ = f"require_{scope}"
+    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by route_scopes
     return dependency
 
 

@@ -7,6 +7,7 @@ make the server read and decode a large body only to be refused.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
@@ -17,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kra_api.auth import (
     API_KEY_HEADER,
+    INSUFFICIENT,
+    REQUIRED_SCOPE_HEADER,
     AuthError,
     Identity,
     KeyRing,
@@ -24,7 +27,9 @@ from kra_api.auth import (
     authenticate,
 )
 from kra_api.logging_setup import get_logger
+from kra_api.route_scopes import required_scopes
 from kra_api.settings import ApiSettings
+from kra_api.throttle import FailureThrottle
 from kra_api.usage_store import Refusal, admit, record_usage
 from kra_pipeline.store.db import get_engine
 
@@ -69,11 +74,21 @@ class Guard:
             return
         headers = Headers(scope=scope)
         ring: KeyRing = scope["app"].state.key_ring
+        throttle: FailureThrottle = scope["app"].state.auth_throttle
+        address = client_address(scope)
+        # An address past its failures is served only with a configured key (no look-up).
+        blocked_for = throttle.retry_after(address)
         try:
             identity = await anyio.to_thread.run_sync(
-                authenticate, ring, headers.get(API_KEY_HEADER)
+                partial(authenticate, look_up_store=blocked_for is None),
+                ring,
+                headers.get(API_KEY_HEADER),
             )
         except AuthError as error:
+            if blocked_for is not None:
+                await too_many_failures(blocked_for)(scope, receive, send)
+                return
+            throttle.failed(address)
             await unauthorised(error)(scope, receive, send)
             return
         except KeyStoreUnavailable as error:
@@ -85,9 +100,15 @@ class Guard:
         state["caller"] = identity.fingerprint
         settings: ApiSettings = scope["app"].state.settings
         refusal = await anyio.to_thread.run_sync(_admit, identity, settings)
+        route, needed = required_scopes(scope)
+        missing = sorted(needed - identity.scopes)
         if refusal is not None:
             await limited(refusal)(scope, receive, send)
             status = 429
+        elif missing:  # before the body is read: a read key learns nothing of its JSON
+            scope["route"] = route  # usage names the action refused, as the router would
+            await insufficient(missing[0])(scope, receive, send)
+            status = 403
         else:
             status = await self._admitted(scope, receive, send, identity, headers)
         await anyio.to_thread.run_sync(_account, scope, identity, status)
@@ -125,6 +146,33 @@ class Guard:
             return message
 
         return bounded
+
+
+def insufficient(scope: str) -> JSONResponse:
+    """403 with the exact detail callers match on, and the scope the key would need."""
+    return JSONResponse(
+        {"detail": INSUFFICIENT, "required_scope": scope},
+        status_code=403,
+        headers={REQUIRED_SCOPE_HEADER: scope},
+    )
+
+
+def client_address(scope: Scope) -> str:
+    """The peer's address (behind a proxy: the proxy's, unless uvicorn trusts its headers)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def too_many_failures(retry_after: int) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": "Too many requests without a valid API key from this address; send a "
+            f"valid X-API-Key, or wait {retry_after} s",
+            "retry_after": retry_after,
+        },
+        status_code=429,
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def limited(refusal: Refusal) -> JSONResponse:

@@ -53,8 +53,9 @@ class DagsterCollector(Collector):
 class Metrics:
     """One registry per app, so several apps (tests) never collide on metric names."""
 
-    def __init__(self, gateway: DagsterGateway) -> None:
+    def __init__(self, gateway: DagsterGateway, include_keys: bool = False) -> None:
         self.registry = CollectorRegistry()
+        self.include_keys = include_keys
         self.requests = Counter(
             "kra_http_requests",
             "HTTP requests by route template and status",
@@ -67,10 +68,13 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        # Key names and fingerprints are shown only with METRICS_INCLUDE_KEYS: /metrics needs
+        # no key, and a fingerprint ties a caller to its runs.
         self.key_calls = Counter(
             "kra_api_key_requests",
-            "Authorised /api/v2 calls by key name (or fingerprint), action and status",
-            ["key", "action", "status"],
+            "Authorised /api/v2 calls by action and status (and key name or fingerprint with "
+            "METRICS_INCLUDE_KEYS=true)",
+            ["key", "action", "status"] if include_keys else ["action", "status"],
             registry=self.registry,
         )
         self.scrape_registry = _scrape_registry(self.registry)
@@ -81,7 +85,8 @@ class Metrics:
         self.latency.labels(method, route).observe(seconds)
 
     def count_call(self, key: str, action: str, status: int) -> None:
-        self.key_calls.labels(key, action, str(status)).inc()
+        labels = (key, action, str(status)) if self.include_keys else (action, str(status))
+        self.key_calls.labels(*labels).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.scrape_registry)

@@ -14,10 +14,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
-from kra_api.auth import INSUFFICIENT, REQUIRED_SCOPE_HEADER, AuthError, InsufficientScope
+from kra_api.auth import AuthError, InsufficientScope
 from kra_api.gateway import GatewayUnavailable, LaunchRejected
 from kra_api.gateway.launches import RETRY_AFTER_SECONDS
-from kra_api.guard import Guard, unauthorised
+from kra_api.guard import Guard, insufficient, unauthorised
 from kra_api.logging_setup import get_logger
 from kra_api.schemas import clip
 
@@ -117,11 +117,7 @@ async def launch_rejected(request: Request, exc: LaunchRejected) -> JSONResponse
 
 async def insufficient_scope(request: Request, exc: InsufficientScope) -> JSONResponse:
     """403 with the exact detail callers match on, and the scope the key would need."""
-    return JSONResponse(
-        {"detail": INSUFFICIENT, "required_scope": exc.scope},
-        status_code=403,
-        headers={REQUIRED_SCOPE_HEADER: exc.scope},
-    )
+    return insufficient(exc.scope)
 
 
 async def auth_error(request: Request, exc: AuthError) -> JSONResponse:

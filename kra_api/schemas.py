@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from kra_pipeline.contract import (
     MAX_RACE_NO,
@@ -127,6 +135,10 @@ class BackfillRequest(BaseModel):
     meets: list[StrictInt] = Field(
         default_factory=lambda: list(MEET_CODES), min_length=1, max_length=len(MEET_CODES)
     )
+    dry_run: StrictBool = Field(False, description="Answer only the estimate; launch nothing")
+    confirm: StrictBool = Field(
+        False, description="Needed past API_BACKFILL_CONFIRM_PARTITIONS partitions"
+    )
 
     @field_validator("date_from", "date_to")
     @classmethod
@@ -167,12 +179,30 @@ class CollectionResult(BaseModel):
     data: list[dict[str, Any]]
 
 
+class BackfillCost(BaseModel):
+    """What a backfill is expected to cost, from the pipeline's own planning rules."""
+
+    partitions: int
+    kra_calls: dict[str, int] = Field(..., description="Expected KRA calls per API")
+    kra_calls_total: int
+    daily_quota: dict[str, int] = Field(..., description="Calls a KST day per API (0: none)")
+    quota_days: float = Field(..., description="Days of daily quota the busiest API needs")
+
+
+class BackfillEstimated(BaseModel):
+    status: Literal["estimate"] = "estimate"
+    estimate: BackfillCost
+    needs_confirm: bool = Field(..., description="Whether launching it needs confirm=true")
+    message: str
+
+
 class BackfillAccepted(BaseModel):
     job_id: str = Field(..., description="The Dagster backfill id")
     backfill_id: str
     type: Literal["backfill"] = "backfill"
     status: Literal["accepted"] = "accepted"
     partitions: int
+    estimate: BackfillCost | None = None
     message: str
 
 

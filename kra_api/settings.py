@@ -145,12 +145,23 @@ class ApiSettings(BaseSettings):
     sync_wait_seconds: float = Field(60.0, alias="COLLECTION_SYNC_WAIT_SECONDS", ge=0)
     poll_interval_seconds: float = Field(0.5, alias="COLLECTION_POLL_INTERVAL_SECONDS", gt=0)
     metrics_enabled: bool = Field(False, alias="METRICS_ENABLED")
+    # Key names and fingerprints in /metrics (kra_api_key_requests) only when asked for.
+    metrics_include_keys: bool = Field(False, alias="METRICS_INCLUDE_KEYS")
+    # /health/ready and /health/detailed answers are shared for this long (0: every request).
+    health_cache_seconds: float = Field(5.0, alias="HEALTH_CACHE_SECONDS", ge=0)
+    # Failed authentications (401) per client address and window before 429 (0: no limit).
+    auth_failure_limit: int = Field(30, alias="API_AUTH_FAILURE_LIMIT", ge=0)
+    auth_failure_window_seconds: float = Field(60.0, alias="API_AUTH_FAILURE_WINDOW_SECONDS", gt=0)
+    # A key the store does not know is answered 401 from memory for this long (0: look it up).
+    unknown_key_cache_seconds: float = Field(30.0, alias="API_UNKNOWN_KEY_CACHE_SECONDS", ge=0)
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     rate_limit: int = Field(100, alias="API_RATE_LIMIT", ge=0)
     rate_window_seconds: float = Field(60.0, alias="API_RATE_WINDOW_SECONDS", gt=0)
     daily_limit: int = Field(0, alias="API_DAILY_LIMIT", ge=0)
     max_body_bytes: int = Field(256 * 1024, alias="API_MAX_BODY_BYTES", gt=0)
     cors_origins_raw: Annotated[str | None, NoDecode] = Field(None, alias="API_CORS_ORIGINS")
+    # A backfill of more partitions than this is launched only with confirm=true (--yes).
+    backfill_confirm_partitions: int = Field(1000, alias="API_BACKFILL_CONFIRM_PARTITIONS", ge=0)
 
     @property
     def is_development(self) -> bool:

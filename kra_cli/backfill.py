@@ -46,23 +46,33 @@ def _date(_: click.Context, __: click.Parameter, value: str) -> str:
 @click.option("--meets", default="1,2,3", show_default=True, help=MEET_HELP)
 @click.option("--redo", is_flag=True, help="Also partitions already collected.")
 @click.option("--no-wait", is_flag=True, help="Launch and return; follow it in the UI.")
-def backfill_command(date_from: str, date_to: str, meets: str, redo: bool, no_wait: bool) -> None:
-    """Collect every date x meet from --from to --to (race days and empty days alike)."""
+@click.option("--dry-run", is_flag=True, help="Print the estimate only; launch nothing.")
+@click.option(
+    "--yes", is_flag=True, help="Launch even past API_BACKFILL_CONFIRM_PARTITIONS partitions."
+)
+def backfill_command(
+    date_from: str, date_to: str, meets: str, redo: bool, no_wait: bool, dry_run: bool, yes: bool
+) -> None:
+    """Collect every date x meet from --from to --to (race days and empty days alike), saying
+    first what it costs in KRA calls and days of the daily quota."""
     from dagster import AssetKey
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from kra_api.gateway import DagsterGateway, GatewayUnavailable, LaunchRejected
     from kra_api.schemas import BackfillRequest
+    from kra_api.services.backfill_costs import estimate_backfill
     from kra_api.services.launcher import backfill_partition_keys
     from kra_api.settings import ApiSettings
     from kra_pipeline.contract import InvalidRaceDay
+    from kra_pipeline.store.db import get_engine
 
     try:
         request = BackfillRequest(date_from=date_from, date_to=date_to, meets=_meets(meets))
         keys = backfill_partition_keys(request)
     except (ValueError, InvalidRaceDay) as error:
         raise click.ClickException(str(error)) from None
-    gateway = DagsterGateway(ApiSettings().dagster_webserver_url)
+    settings = ApiSettings()
+    gateway = DagsterGateway(settings.dagster_webserver_url)
     done = (
         set() if redo else gateway.instance.get_materialized_partitions(AssetKey(COLLECTED_ASSET))
     )
@@ -70,6 +80,16 @@ def backfill_command(date_from: str, date_to: str, meets: str, redo: bool, no_wa
     click.echo(f"{len(keys)} partitions in the range, {len(keys) - len(todo)} already collected")
     if not todo:
         return
+    estimate = estimate_backfill(get_engine(), todo)
+    click.echo(f"Estimate: {estimate.summary()}")
+    if dry_run:
+        return
+    limit = settings.backfill_confirm_partitions
+    if len(todo) > limit and not yes:
+        raise click.ClickException(
+            f"{len(todo)} partitions is more than API_BACKFILL_CONFIRM_PARTITIONS={limit}: add "
+            "--yes to launch it, or give a shorter range"
+        )
     try:
         backfill_id = gateway.launch_backfill(todo, job_type_tags(JobType.BACKFILL))
     except (GatewayUnavailable, LaunchRejected) as error:

@@ -1,4 +1,4 @@
-"""`kra keys add|list|revoke`: REST API keys kept hashed in the race store.
+"""`kra keys add|list|rotate|revoke`: REST API keys kept hashed in the race store.
 
 The shim finds these keys by hash on each request, so adding or revoking one needs no restart.
 """
@@ -12,7 +12,7 @@ SCOPE_CHOICES = ("read", "write")
 
 @click.group("keys")
 def keys_command() -> None:
-    """Issue, list and revoke REST API keys (stored hashed in the race store)."""
+    """Issue, list, rotate and revoke REST API keys (stored hashed in the race store)."""
 
 
 @keys_command.command("add")
@@ -67,6 +67,33 @@ def list_() -> None:
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
         limits = f"rate={key.rate_limit or 'default'} daily={key.daily_limit or '-'}"
         click.echo(f"{key.name}\t{key.fingerprint}\t{','.join(key.scopes)}\t{limits}\t{state}")
+
+
+@keys_command.command("rotate")
+@click.argument("name")
+def rotate(name: str) -> None:
+    """Replace the key called NAME by a new one with the same scopes and limits, and print
+    it once; the old key is refused from the same moment."""
+    from kra_api.auth import key_fingerprint
+    from kra_api.key_store import new_key, rotate_key
+    from kra_pipeline.store.db import get_engine
+
+    key = new_key()
+    try:
+        rotated = rotate_key(get_engine(), name, key, key_fingerprint(key))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if rotated is None:
+        raise click.ClickException(
+            f"no active key named {name!r} to rotate (see `kra keys list`); issue one with "
+            f"`kra keys add {name}`"
+        )
+    click.echo(key)
+    click.echo(
+        f"Key {name!r} rotated: the old key is revoked, this one has its scopes and limits; "
+        "copy it now, it is not shown again.",
+        err=True,
+    )
 
 
 @keys_command.command("revoke")

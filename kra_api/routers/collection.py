@@ -14,6 +14,8 @@ from kra_api.gateway import DagsterGateway
 from kra_api.routers.params import MeetQuery, RaceDateQuery
 from kra_api.schemas import (
     BackfillAccepted,
+    BackfillCost,
+    BackfillEstimated,
     BackfillRequest,
     CollectionAccepted,
     CollectionRequest,
@@ -23,11 +25,14 @@ from kra_api.schemas import (
     RaceResultRequest,
     check_race_date,
 )
+from kra_api.services.backfill_costs import estimate_backfill
+from kra_api.services.backfill_estimate import BackfillEstimate
 from kra_api.services.collection_status import compute_collection_status
 from kra_api.services.launcher import (
     CollectionLauncher,
     Launched,
     RaceDayBusy,
+    backfill_partition_keys,
     is_ahead,
 )
 from kra_api.services.race_result import RaceNotStored, ResultNotYet, race_result
@@ -40,7 +45,10 @@ from kra_pipeline.contract import (
 
 router = APIRouter(prefix="/api/v2/collection", tags=["collection"])
 
-BUSY = "Another run of the race day is in flight (its id in X-Job-Id)"
+BUSY = (
+    "Another run of the race day is in flight: its id in X-Job-Id when it is yours; "
+    "Retry-After says when to ask again"
+)
 Launcher = Annotated[CollectionLauncher, Depends(get_launcher)]
 Writer = Annotated[Caller, Depends(require_write)]
 Reader = Annotated[Caller, Depends(require_read)]
@@ -59,9 +67,10 @@ async def _launch(
     except InvalidRaceDay as exc:
         raise _unprocessable(exc) from exc
     except RaceDayBusy as exc:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail=str(exc), headers={"X-Job-Id": exc.run_id}
-        ) from exc
+        headers = {"Retry-After": str(exc.retry_after)}
+        if exc.run_id is not None:  # the caller's own run; another key's id is not disclosed
+            headers["X-Job-Id"] = exc.run_id
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc), headers=headers) from exc
 
 
 def _accepted(job_id: str, estimate: int, message: str) -> dict[str, Any]:
@@ -191,18 +200,62 @@ async def collection_result(body: RaceResultRequest, _caller: Reader) -> Any:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
 
 
-@router.post("/backfill", status_code=202, response_model=BackfillAccepted)
-async def backfill(body: BackfillRequest, caller: Writer, launcher: Launcher) -> Any:
-    """(Re)collect a date range × meets as one Dagster backfill (see the UI's backfill page)."""
+def _backfill_estimate(keys: list[str]) -> BackfillEstimate:
+    from kra_pipeline.store.db import get_engine
+
+    return estimate_backfill(get_engine(), keys)
+
+
+@router.post(
+    "/backfill",
+    status_code=202,
+    response_model=BackfillAccepted,
+    responses={
+        200: {"model": BackfillEstimated, "description": "dry_run=true: the estimate only"},
+        422: {"description": "a bad range, or a large one sent without confirm=true"},
+    },
+)
+async def backfill(
+    body: BackfillRequest,
+    caller: Writer,
+    launcher: Launcher,
+    settings: Annotated[ApiSettings, Depends(get_settings)],
+) -> Any:
+    """(Re)collect a date range × meets as one Dagster backfill (see the UI's backfill page),
+    saying first what it costs: partitions, KRA calls per API and days of the daily quota."""
     try:
-        backfill_id, count = await asyncio.to_thread(
-            launcher.launch_backfill, body, caller.fingerprint
-        )
+        keys = backfill_partition_keys(body)
     except InvalidRaceDay as exc:
         raise _unprocessable(exc) from exc
+    estimate = await asyncio.to_thread(_backfill_estimate, keys)
+    cost, summary = BackfillCost(**estimate.as_dict()), estimate.summary()
+    limit = settings.backfill_confirm_partitions
+    needs_confirm = len(keys) > limit
+    if body.dry_run:
+        message = f"Estimate only, nothing launched: {summary}" + (
+            f"; more than {limit} partitions, so launching needs confirm=true"
+            if needs_confirm
+            else ""
+        )
+        return JSONResponse(
+            BackfillEstimated(
+                estimate=cost, needs_confirm=needs_confirm, message=message
+            ).model_dump()
+        )
+    if needs_confirm and not body.confirm:
+        detail = (
+            f"this backfill is large ({summary}): more than API_BACKFILL_CONFIRM_PARTITIONS="
+            f"{limit} partitions; send confirm=true to launch it, or a shorter range"
+        )
+        return JSONResponse(
+            {"detail": detail, "estimate": cost.model_dump()},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    backfill_id = await asyncio.to_thread(launcher.launch_backfill, keys, caller.fingerprint)
     return BackfillAccepted(
         job_id=backfill_id,
         backfill_id=backfill_id,
-        partitions=count,
-        message=f"Backfill of {count} race day(s) started; follow /api/v2/jobs/{backfill_id}",
+        partitions=len(keys),
+        estimate=cost,
+        message=f"Backfill started ({summary}); follow /api/v2/jobs/{backfill_id}",
     )

@@ -49,8 +49,11 @@ async def health() -> dict[str, Any]:
 
 @router.get("/health/detailed")
 async def health_detailed(request: Request) -> dict[str, Any]:
-    """Always 200; `status` is degraded when any dependency is not healthy."""
-    checks = await asyncio.to_thread(detailed_checks, request.app.state.gateway)
+    """Always 200; `status` is degraded when any dependency is not healthy. Computed at most
+    once per HEALTH_CACHE_SECONDS and shared between requests."""
+    gateway = request.app.state.gateway
+    shared = request.app.state.detailed_answer
+    checks = await asyncio.to_thread(shared.get, lambda: detailed_checks(gateway))
     return {
         "status": "healthy" if all_healthy(checks) else "degraded",
         "timestamp": _now(),
@@ -61,8 +64,11 @@ async def health_detailed(request: Request) -> dict[str, Any]:
 @router.get("/health/ready")
 async def health_ready(request: Request) -> JSONResponse:
     """200 once a launch would work (storage, daemon, webserver with the code loaded, a
-    writable race store); 503 with the failing checks and Retry-After until then."""
-    checks = await asyncio.to_thread(readiness_checks, request.app.state.gateway)
+    writable race store); 503 with the failing checks and Retry-After until then. Computed at
+    most once per HEALTH_CACHE_SECONDS and shared between requests."""
+    gateway = request.app.state.gateway
+    shared = request.app.state.ready_answer
+    checks = await asyncio.to_thread(shared.get, lambda: readiness_checks(gateway))
     ready = all_healthy(checks)
     body = {"status": "ready" if ready else "not_ready", "timestamp": _now(), "checks": checks}
     if ready:

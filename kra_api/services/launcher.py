@@ -7,7 +7,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from kra_api.gateway import FINISHED, DagsterGateway, RunView, options_tag
 from kra_api.schemas import BackfillRequest, CollectionRequest
@@ -28,14 +28,20 @@ from kra_pipeline.contract import (
 from kra_pipeline.store.db import exclusive, get_engine
 
 DEFAULT_ESTIMATE_SECONDS = 30
+# A busy race day is not asked about again sooner than this.
+MIN_RETRY_SECONDS = 5
 
 
 class RaceDayBusy(RuntimeError):
-    """A run of the race day is in flight that this request cannot share (409)."""
+    """A run of the race day is in flight that this request cannot share (409).
 
-    def __init__(self, message: str, run_id: str) -> None:
+    `run_id` is set only when the run is the caller's own (or launched outside the API): another
+    key's run id is not disclosed. `retry_after` is when the run should be over, in seconds."""
+
+    def __init__(self, message: str, run_id: str | None, retry_after: int) -> None:
         super().__init__(message)
         self.run_id = run_id
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -109,18 +115,38 @@ class CollectionLauncher:
                 yours = run.tags.get(CALLER_TAG) in (None, caller)
                 if yours and _covers(run, job, races):
                     return Launched(run.run_id, reused=True)
+                retry_after = self._remaining_seconds(run)
+                day = f"race day {request.date} meet {request.meet}"
+                if yours:
+                    raise RaceDayBusy(
+                        f"{day} is being collected by {_describe_run(run)}; one run per race "
+                        "day at a time: follow /api/v2/collection/status and ask again once it "
+                        "has finished",
+                        run.run_id,
+                        retry_after,
+                    )
                 raise RaceDayBusy(
-                    f"race day {request.date} meet {request.meet} is being collected by "
-                    f"{_describe_run(run)}{'' if yours else ' for another caller'}; one run per "
-                    "race day at a time: follow /api/v2/collection/status and ask again once "
-                    "it has finished",
-                    run.run_id,
+                    f"{day} is being collected for another caller; one run per race day at a "
+                    f"time: ask again in about {retry_after} s (Retry-After), or follow "
+                    "/api/v2/collection/status",
+                    None,
+                    retry_after,
                 )
             tags = {**job_type_tags(JobType.COLLECTION), CALLER_TAG: caller, OPTIONS_TAG: options}
             # The entry sheet is stored whole: a race selection applies to the race-day jobs.
             config = {} if job == COLLECT_UPCOMING_JOB else race_selection_config(races)
             run_id = self.gateway.launch_run(job, key, config, tags)
         return Launched(run_id, reused=False)
+
+    def _remaining_seconds(self, run: RunView) -> int:
+        """When the run in flight should be over: its job's mean duration less its age."""
+        durations = self.gateway.recent_durations(run.job_name)
+        mean = sum(durations) / len(durations) if durations else DEFAULT_ESTIMATE_SECONDS
+        since = run.started_at or run.created_at
+        if since is not None and since.tzinfo is None:  # Dagster's create time is naive UTC
+            since = since.replace(tzinfo=UTC)
+        age = (datetime.now(UTC) - since).total_seconds() if since else 0.0
+        return max(MIN_RETRY_SECONDS, math.ceil(mean - age))
 
     def estimated_seconds(self, enrich: bool) -> int:
         """Mean duration of recent successful runs of the same job, or a default."""
@@ -142,8 +168,7 @@ class CollectionLauncher:
                 return None
             await asyncio.sleep(min(poll, remaining))
 
-    def launch_backfill(self, request: BackfillRequest, caller: str) -> tuple[str, int]:
-        """One Dagster backfill over every date × meet of the request."""
-        keys = backfill_partition_keys(request)
+    def launch_backfill(self, keys: list[str], caller: str) -> str:
+        """One Dagster backfill over the partitions (see backfill_partition_keys)."""
         tags = {**job_type_tags(JobType.BACKFILL), CALLER_TAG: caller}
-        return self.gateway.launch_backfill(keys, tags), len(keys)
+        return self.gateway.launch_backfill(keys, tags)

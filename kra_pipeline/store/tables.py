@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -402,12 +403,25 @@ class ApiUsageRow(Base):
 
 
 class ApiKeyRow(Base):
-    """A REST API key issued with `kra keys add`: only its SHA-256 is kept, never the key."""
+    """A REST API key issued with `kra keys add`: only its SHA-256 is kept, never the key.
+
+    A name belongs to one active key at a time; revoked keys keep their rows (and their name),
+    so a name can be issued again after a revocation or a rotation.
+    """
 
     __tablename__ = "api_keys"
+    __table_args__ = (
+        Index(
+            "uq_api_keys_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
 
-    name: Mapped[str] = mapped_column(String(128), primary_key=True)
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
     fingerprint: Mapped[str] = mapped_column(String(32))
     scopes: Mapped[list[str]]
     rate_limit: Mapped[int | None]

@@ -39,6 +39,10 @@ _SHIM_ENV = (
     "COLLECTION_SYNC_WAIT_SECONDS",
     "API_HOST",
     "API_PORT",
+    "HEALTH_CACHE_SECONDS",
+    "METRICS_INCLUDE_KEYS",
+    "API_AUTH_FAILURE_LIMIT",
+    "API_UNKNOWN_KEY_CACHE_SECONDS",
 )
 
 
@@ -73,6 +77,9 @@ def make_client(gateway: DagsterGateway) -> Callable[..., TestClient]:
     def make(**env: Any) -> TestClient:
         env.setdefault("VALID_API_KEYS", json.dumps([KEY_A, KEY_B]))
         env.setdefault("DAGSTER_WEBSERVER_URL", NO_WEBSERVER)
+        # Health tests watch answers change from one request to the next: nothing shared,
+        # unless a test asks for it (test_edges does).
+        env.setdefault("HEALTH_CACHE_SECONDS", 0)
         settings = ApiSettings(**env)
         return TestClient(create_app(settings, gateway, configure_logs=False))
 

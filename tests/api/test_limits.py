@@ -48,7 +48,9 @@ def test_a_key_may_have_its_own_limit_and_a_daily_limit(
 
 def test_usage_counts_equal_the_calls_made(make_client: Callable[..., TestClient]) -> None:
     named = [{"key": KEY_A, "name": "notebook"}, KEY_B]
-    client = make_client(VALID_API_KEYS=json.dumps(named), METRICS_ENABLED="true")
+    client = make_client(
+        VALID_API_KEYS=json.dumps(named), METRICS_ENABLED="true", METRICS_INCLUDE_KEYS="true"
+    )
     for _ in range(3):
         client.get("/api/v2/jobs/", headers=HEADERS_A)
     client.get("/api/v2/jobs/missing", headers=HEADERS_A)

@@ -19,6 +19,11 @@ WRITES = [
     ("POST", "/api/v2/collection/backfill", {"start_date": "20250622", "end_date": "20250622"}),
     ("POST", "/api/v2/jobs/some-id/cancel", None),
 ]
+ACTIONS = {
+    "/api/v2/collection/": "collect",
+    "/api/v2/collection/async": "collect_async",
+    "/api/v2/collection/backfill": "backfill",
+}
 READS = [
     "/api/v2/jobs/",
     "/api/v2/collection/status?date=20250622&meet=1",
@@ -40,6 +45,23 @@ def test_a_read_only_key_cannot_launch_cancel_or_backfill(
     assert answer.status_code == 403
     assert answer.json() == {"detail": "Insufficient permissions", "required_scope": "write"}
     assert answer.headers["X-Required-Scope"] == "write"
+
+
+@pytest.mark.parametrize("path", [path for method, path, body in WRITES if body is not None])
+def test_a_read_only_key_is_refused_before_its_malformed_body_is_parsed(
+    scoped: TestClient, path: str
+) -> None:
+    malformed = {**READ_ONLY, "Content-Type": "application/json"}
+    answer = scoped.post(path, content=b'{"date": "2025', headers=malformed)
+    assert answer.status_code == 403
+    assert answer.json()["required_scope"] == "write"
+    usage = scoped.get("/api/v2/usage", headers=READ_ONLY).json()["usage"]
+    assert [(u["action"], u["status"]) for u in usage] == [(ACTIONS[path], 403)]
+    # a write key sending the same bytes learns about its JSON
+    written = scoped.post(
+        path, content=b'{"date": "2025', headers={**malformed, "X-API-Key": KEY_A}
+    )
+    assert written.status_code == 422
 
 
 @pytest.mark.parametrize("path", READS)

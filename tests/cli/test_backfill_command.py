@@ -45,3 +45,32 @@ def test_a_collected_range_launches_nothing(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "2 partitions in the range, 2 already collected" in result.output
+
+
+@pytest.fixture
+def no_webserver(isolated_kra_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = isolated_kra_home / "dagster"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_WEBSERVER_URL", "http://127.0.0.1:9")  # nothing listens there
+
+
+@pytest.mark.usefixtures("no_webserver")
+def test_dry_run_prints_the_estimate_and_launches_nothing() -> None:
+    args = ["backfill", "--from", "20240901", "--to", "20241031", "--meets", "1", "--dry-run"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output  # no webserver needed: nothing launched
+    assert "Estimate: 61 partitions; about" in result.output
+    assert "API4_3" in result.output and "day(s) of the daily quota" in result.output
+
+
+@pytest.mark.usefixtures("no_webserver")
+def test_a_large_backfill_needs_yes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("API_BACKFILL_CONFIRM_PARTITIONS", "10")
+    args = ["backfill", "--from", "20240901", "--to", "20240905"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0
+    assert "15 partitions is more than API_BACKFILL_CONFIRM_PARTITIONS=10" in result.output
+    assert "--yes" in result.output
+    launched = CliRunner().invoke(main, [*args, "--yes"])  # past the check: no webserver
+    assert "API_BACKFILL_CONFIRM_PARTITIONS" not in launched.output
