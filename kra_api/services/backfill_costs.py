@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -16,10 +16,8 @@ from sqlalchemy import Engine, select
 from kra_api.logging_setup import get_logger
 from kra_api.services.backfill_estimate import BackfillEstimate, KnownState
 from kra_api.services.backfill_estimate import estimate_backfill as model
-from kra_pipeline.contract import TIMEZONE
-from kra_pipeline.defs.shared.partitions import kst_today
-from kra_pipeline.defs.shared.resources import ReferenceCache
-from kra_pipeline.enrichment.plan import ListingState, listing_cost
+from kra_pipeline.contract import TIMEZONE, kst_today
+from kra_pipeline.enrichment.plan import ListingState, listing_cost, reference_max_age_days
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.store.db import read_session
 from kra_pipeline.store.tables import RawRaceMonthRow, ReferenceListingRow
@@ -30,7 +28,7 @@ log = get_logger(__name__)
 
 def known_state(engine: Engine, page_size: int, now: datetime) -> KnownState:
     """Stored month answers (when fetched, how many pages) and listings (fresh, price)."""
-    fresh_since = now - ReferenceCache().max_age
+    fresh_since = now - timedelta(days=reference_max_age_days())
     months: dict[tuple[str, int], date] = {}
     pages: dict[int, list[int]] = defaultdict(list)
     listings: dict[tuple[str, int], ListingState] = {}

@@ -24,13 +24,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from kra_pipeline.contract import DATE_FORMAT, SOURCE_DAY_API, SOURCE_MONTH_API
+from kra_pipeline.contract import DATE_FORMAT, SOURCE_DAY_API
 from kra_pipeline.enrichment.plan import (
     DEFAULT_FULL_LISTING_COST,
     DEFAULT_LISTING_COST,
     ListingState,
     is_old_race_day,
 )
+from kra_pipeline.history.sources import SOURCE_MONTH_API
 
 # The registry API of each reference kind (kra_pipeline/kra/client.py) and its listing names.
 KIND_API = {"horse": "API8_2", "jockey": "API12_1", "trainer": "API19_1"}

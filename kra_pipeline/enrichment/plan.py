@@ -12,6 +12,7 @@ the cheaper of the two choices made in hindsight.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -113,3 +114,8 @@ def take_full_listing(leftovers: int, full: ListingState | None, spent: int) -> 
     if full is None or full.fresh or leftovers == 0:
         return False
     return spent + leftovers > full.cost
+
+
+def reference_max_age_days() -> float:
+    """How long horse, jockey and trainer details stay fresh (KRA_REFERENCE_MAX_AGE_DAYS)."""
+    return float(os.environ.get("KRA_REFERENCE_MAX_AGE_DAYS", "7"))

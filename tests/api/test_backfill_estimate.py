@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from kra_api.services.backfill_costs import estimate_backfill
 from kra_api.services.backfill_estimate import is_settled as estimated_settled
+from kra_pipeline.contract import kst_today
 from kra_pipeline.defs.race_days import race_day_assets
-from kra_pipeline.defs.shared.partitions import kst_today
 from kra_pipeline.defs.shared.resources import default_resources
 from kra_pipeline.history.sources import is_settled
 from kra_pipeline.store.db import get_engine

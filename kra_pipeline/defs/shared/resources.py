@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from kra_pipeline.contract import (
     RACE_SELECTION_RESOURCE,
 )
 from kra_pipeline.defs.shared.names import KRA_CLIENT_RESOURCE
+from kra_pipeline.enrichment.plan import reference_max_age_days
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.daily_quota import next_reset
@@ -134,7 +134,7 @@ class ReferenceCache(ConfigurableResource):
     """How long horse, jockey and trainer details stay fresh in the race store."""
 
     max_age_days: float = Field(
-        default_factory=lambda: float(os.environ.get("KRA_REFERENCE_MAX_AGE_DAYS", "7")),
+        default_factory=reference_max_age_days,
         description="Details older than this are fetched again (KRA_REFERENCE_MAX_AGE_DAYS).",
     )
 
