@@ -24,6 +24,7 @@ import pytest
 from dagster import DagsterInstance
 
 from kra_api.auth import key_fingerprint
+from kra_api.caller_secret import fingerprint_secret
 from kra_api.gateway import DagsterGateway
 from kra_cli.demo import recent_seoul_race_day
 from kra_cli.stack import REPO_ROOT, Stack
@@ -175,7 +176,11 @@ def test_cancel_a_queued_run(
 ) -> None:
     instance = DagsterInstance.from_config(str(dagster_home))
     gateway = DagsterGateway(stack.dagster_url, instance=instance)
-    tags = {HOLD_TAG: "1", JOB_TYPE_TAG: "collection", CALLER_TAG: key_fingerprint(KEY_A)}
+    tags = {
+        HOLD_TAG: "1",
+        JOB_TYPE_TAG: "collection",
+        CALLER_TAG: key_fingerprint(KEY_A, fingerprint_secret(dagster_home.parent)),
+    }
     run_id = gateway.launch_run(
         "collect_race_cards", f"{race_date}|2", race_selection_config(None), tags
     )
