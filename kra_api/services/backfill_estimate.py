@@ -1,6 +1,6 @@
 """What a backfill will cost in KRA calls, before it is launched: pure, no calls and no store.
 
-The model follows the rules the race-day assets apply (kra_pipeline/defs/history/sources.py
+The model follows the rules the race-day assets apply (kra_pipeline/history/sources.py
 and kra_pipeline/enrichment/plan.py):
 
 - a settled past day (older than KRA_RECENT_DAYS) is cut out of its meet's API4_3 month

@@ -21,7 +21,7 @@ FAST_RETRIES = {
     "KRA_API_TIMEOUT_SECONDS": "1",
     "KRA_RATE_LIMIT_PER_MINUTE": "100000",
     # The drills compare every raw item with the world's API214_1 items: pin the per-day path
-    # (month answers are drilled in tests/defs/history).
+    # (month answers are drilled in tests/defs/race_days/test_month_source.py).
     "KRA_HISTORY_SOURCE": "day",
 }
 

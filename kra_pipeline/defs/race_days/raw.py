@@ -1,7 +1,7 @@
 """Stage 1, raw: the answer for one race day, archived in the race store.
 
 A past day is cut out of its meet's API4_3 month answer (no call once the month is stored); a
-recent one is the API214_1 answer, verbatim (see `defs.history.sources`).
+recent one is the API214_1 answer, verbatim (see `kra_pipeline.history.sources`).
 
 Only the steps that call KRA sit in the `kra_open_api` pool, so API steps are serialised across
 runs while parsing and storing run freely.

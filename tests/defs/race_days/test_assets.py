@@ -32,7 +32,7 @@ SEOUL, JEJU, BUSAN = 1, 2, 3
 @pytest.fixture(autouse=True)
 def per_day_source(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests pin the API214_1 per-day path (raw kept verbatim, one call a day); the
-    month path has its own tests in tests/defs/history."""
+    month path has its own tests in tests/defs/race_days/test_month_source.py."""
     monkeypatch.setenv("KRA_HISTORY_SOURCE", "day")
 
 
