@@ -1,7 +1,7 @@
 """The whole stack, every process slowed by the start-up delay hook, as a busy machine slows it.
 
-The limits are shrunk so the test stays short: a stall limit of 8 s stands for the old fixed
-180 s, and every child starts 20 s late (silent, a little CPU, as a starved process), so each
+The limits are shrunk so the test stays short: a stall limit of 5 s stands for the old fixed
+180 s, and every child starts 12 s late (silent, a little CPU, as a starved process), so each
 one alone is slower than the only limit in force. `kra demo` must still come up, say what it
 waits for, and collect; `--ready-timeout 5` must end the start naming the slow process.
 """
@@ -21,8 +21,8 @@ from kra_cli.slow_start import STARTUP_DELAY_ENV
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 KRA = str(Path(sys.executable).with_name("kra"))
-STALL_SECONDS = 8
-DELAY_SECONDS = 20
+STALL_SECONDS = 5
+DELAY_SECONDS = 12
 
 
 def _free_port() -> int:
