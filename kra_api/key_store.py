@@ -16,8 +16,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kra_api.tables import ApiKeyRow
 from kra_pipeline.store.db import write_session
-from kra_pipeline.store.tables import ApiKeyRow
 
 KEY_PREFIX = "kra_"
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.orm import Session
 
+from kra_api.tables import ApiDailyCountRow, ApiRequestRow, ApiUsageRow
 from kra_pipeline.store.db import write_session
-from kra_pipeline.store.tables import ApiDailyCountRow, ApiRequestRow, ApiUsageRow
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
+import kra_api.tables  # noqa: F401 - the REST API's tables migrate with the store
 from kra_pipeline.store.db import (
     ALEMBIC_INI,
     RaceStoreConnectionError,

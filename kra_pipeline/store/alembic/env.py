@@ -7,6 +7,7 @@ the URL comes from KRA_DATABASE_URL like everywhere else.
 
 from __future__ import annotations
 
+from importlib import import_module
 from logging.config import fileConfig
 from typing import Any
 
@@ -15,6 +16,12 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
 from kra_pipeline.store.tables import Base, UtcDateTime
+
+# Tables other packages declare on the store's Base and migrate with it: imported here only so
+# autogenerate sees them (the REST API's keys and usage live in its own package).
+OWNED_ELSEWHERE = ("kra_api.tables",)
+for module in OWNED_ELSEWHERE:
+    import_module(module)
 
 config = context.config
 
