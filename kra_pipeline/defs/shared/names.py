@@ -14,6 +14,8 @@ SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
 TRACK_ASSET = "race_day_track"
 ENTRY_SHEET_ASSET = "upcoming_entry_sheet"
 COLLECT_MARKET_JOB = "collect_race_market"
+# The market history by meet × month (API28_1/29_1/30_1 grids, API179_1 sales).
+MARKET_HISTORY_JOB = "market_history_job"
 
 # The Dagster concurrency pool of every step that calls KRA, and the resource key of the client.
 KRA_POOL = "kra_open_api"
