@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, select, tuple_
 
-from kra_pipeline.kra.market import PoolCombination, winning_legs
+from kra_pipeline.kra.market.pools import PoolCombination, winning_legs
 from kra_pipeline.store.db import read_session, write_session
 from kra_pipeline.store.keys import check_race_day, day_filter
 from kra_pipeline.store.tables import EntrantResultRow, PoolCombinationRow

@@ -12,8 +12,8 @@ import pytest
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.errors import KraConfigurationError, KraRequestError
-from kra_pipeline.kra.pool_integrity import check_all, find_test_records
-from kra_pipeline.kra.pool_months import (
+from kra_pipeline.kra.market.pool_integrity import check_all, find_test_records
+from kra_pipeline.kra.market.pool_months import (
     MARKET_APIS,
     MarketMonth,
     estimate_calls,

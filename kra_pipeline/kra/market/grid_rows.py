@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kra_pipeline.kra.market import POOLS, PoolCombination, PoolGrid, pool_of
+from kra_pipeline.kra.market.pools import POOLS, PoolCombination, PoolGrid, pool_of
 from kra_pipeline.races.fields import compact_date, meet_code, to_number, to_positive_integer
 
 # API id → the pools its rows carry.
@@ -45,7 +45,8 @@ class MarketRowError(ValueError):
     def __init__(self, api: str, reason: str, item: Mapping[str, Any]) -> None:
         super().__init__(
             f"{api} row refused: {reason}. Row: {dict(item)}. The whole answer is kept out; "
-            "if KRA changed its fields, add the new spelling to kra_pipeline/kra/grid_rows.py"
+            "if KRA changed its fields, add the new spelling to "
+            "kra_pipeline/kra/market/grid_rows.py"
         )
         self.api = api
         self.reason = reason
