@@ -23,7 +23,7 @@ from kra_api.services.market_estimate import (
 from kra_pipeline.contract import DATE_FORMAT, FIRST_RACE_DATE, MEET_CODES, kst_today
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.daily_quota import DailyQuota
-from kra_pipeline.kra.pool_months import MARKET_APIS
+from kra_pipeline.kra.market.pool_months import MARKET_APIS
 from kra_pipeline.store.db import read_session
 from kra_pipeline.store.tables import EntrantRow, RaceRow
 

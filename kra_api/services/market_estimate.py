@@ -1,6 +1,6 @@
 """What the market history backfill costs, per API, before it starts: pure, no calls.
 
-The market history is fetched by meet × month (kra_pipeline/kra/pool_months.py): API28_1,
+The market history is fetched by meet × month (kra_pipeline/kra/market/pool_months.py): API28_1,
 API29_1 and API179_1 once per meet-month, API30_1 once per pool it sold that month (TLA, TRI),
 none for a month before KRA had the data. Each of those queries costs one call per page of
 up to MONTH_PAGE_SIZE rows. Pages are estimated from the races the project holds: each race
@@ -17,15 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kra_api.services.backfill_estimate import BackfillEstimate
-from kra_pipeline.kra.grid_rows import GRID_APIS
-from kra_pipeline.kra.pool_integrity import expected_cells
-from kra_pipeline.kra.pool_months import (
+from kra_pipeline.kra.market.grid_rows import GRID_APIS
+from kra_pipeline.kra.market.pool_integrity import expected_cells
+from kra_pipeline.kra.market.pool_months import (
     MARKET_APIS,
     MONTH_PAGE_SIZE,
     month_queries,
     pools_with_rows,
 )
-from kra_pipeline.kra.pool_sales import SALES_API
+from kra_pipeline.kra.market.pool_sales import SALES_API
 
 MeetMonth = tuple[int, str]  # (meet, YYYYMM)
 # Starters assumed for a held race whose entrants are not stored (the simulator's and KRA's
