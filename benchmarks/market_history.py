@@ -155,6 +155,8 @@ def main() -> None:
                                 overround_on_scratch += 1
                             else:
                                 failures[check] += 1
+                                if sum(failures.values()) <= 5:
+                                    print(f"  failure {check}: {failure}", flush=True)
                     spent["integrity checks"] += time.perf_counter() - tick
                     races += len({(r.race_date, r.meet, r.race_no) for r in grid})
                     cells += len(grid)
