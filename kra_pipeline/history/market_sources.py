@@ -6,7 +6,8 @@ A refusal is code 20 (the key was not granted the API) or 12 (no such service fo
 It is noted in the access book the client keeps for this key, so the next months of that key
 go per day without spending a call on the month route; a refusal older than
 REFUSAL_REMEMBERED tries the month route again (a grant may have come through). Another key
-(another access book) is not affected.
+(another access book) is not affected. A day the per-day market assets (race_day_confirmed_odds,
+race_day_dividends) already stored costs no call.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from kra_pipeline.kra.errors import (
     KraConfigurationError,
     KraRequestError,
 )
-from kra_pipeline.kra.market.grid_rows import GRID_APIS, parse_grid_rows
+from kra_pipeline.kra.market.grid_rows import GRID_APIS, parse_grid_rows, pool_code
 from kra_pipeline.kra.market.pool_months import fetch_month_items
 from kra_pipeline.kra.market.pools import (
     CONFIRMED_ODDS_API,
@@ -108,8 +109,8 @@ def fetch_grid_month(
 def _per_day(
     client: KraClient, engine: Engine, grid: GridMonth, meet: int, days: list[str]
 ) -> None:
-    """Each race day from the per-day route, reusing a day the per-day assets already stored
-    (and storing the ones fetched there too, so the next grid API of the month spends none)."""
+    """Each race day from the per-day route: a day the per-day market assets already stored
+    costs no call; the others one call each (only this API's pools are kept)."""
     pools = set(GRID_APIS[grid.api])
     last_error: KraConfigurationError | KraRequestError | None = None
     for day_api in DAY_APIS:
@@ -118,25 +119,19 @@ def _per_day(
         try:
             rows: list[GridRow] = []
             for race_date in days:
-                stored = market.load_pool_combinations(engine, race_date, meet, day_api)
+                stored = market.load_pool_combinations(engine, race_date, meet, day_api, pools)
                 if stored:
                     grid.days_reused += 1
                     rows.extend(
                         GridRow(c.race_date, c.meet, c.race_no, c.pool, c.legs, c.odds)
                         for c in stored
-                        if c.pool in pools
                     )
                     continue
-                found = parse_pool_rows(
-                    client.fetch_pool_grid(day_api, meet, race_date), keep_raw=True
-                )
-                market.replace_pool_combinations(
-                    engine, race_date, meet, day_api, found.combinations
-                )
+                items = client.fetch_pool_grid(day_api, meet, race_date)
+                wanted = [item for item in items if pool_code(item.get("pool")) in pools]
+                found = parse_pool_rows(wanted, keep_raw=True)
                 _count(grid, found)
-                rows.extend(
-                    c for c in found.combinations if isinstance(c, GridRow) and c.pool in pools
-                )
+                rows.extend(c for c in found.combinations if isinstance(c, GridRow))
         except (KraConfigurationError, KraRequestError) as error:
             grid.calls += Counter(client.stats.calls) - before
             if error.code not in REFUSAL_CODES:

@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 from dagster import MultiPartitionKey, instance_for_test, materialize
 
-from kra_pipeline.defs.market.months import market_month_assets
+from kra_pipeline.defs.market.months import market_month_assets, market_month_grids
 from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.resources import default_resources
+from kra_pipeline.history.market_sources import fetch_grid_month
+from kra_pipeline.kra.client import KraClient
+from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.market.grid_rows import GRID_APIS
 from kra_pipeline.kra.market.month_integrity import GRID_CHECKS, SALES_CHECKS, check_grid_month
 from kra_pipeline.kra.market.pools import GridRow
@@ -180,3 +183,43 @@ def test_a_missing_combination_or_a_price_off_api179_1_fails_its_check(
     off = grid[winner]
     repriced = GridRow(off.race_date, off.meet, off.race_no, off.pool, off.legs, off.odds + 5)
     assert "dividend" in failing([*grid[:winner], repriced, *grid[winner + 1 :]])
+
+
+def test_a_key_kra_will_not_serve_a_month_api_gets_those_days_per_day_and_loses_none(
+    start_kra_simulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    server = start_kra_simulator(today=TODAY, unserved_apis={"API28_1"})  # code 12
+    monkeypatch.setenv("KRA_API_BASE_URL", server.base_url)
+    monkeypatch.setenv("KRA_API_KEY", SIMULATOR_API_KEY)
+    monkeypatch.setenv("KRA_API_BACKOFF_SECONDS", "0.01")
+    monkeypatch.setenv("KRA_LIMITER_URL", f"sqlite:///{tmp_path / 'first_key.sqlite'}")
+    singles = [market_month_grids[0]]
+    result = run(JEJU, MONTH, singles)
+    assert result.success
+    days = [d for d, meet in server.world.race_days(f"{MONTH}01", f"{MONTH}31") if meet == JEJU]
+    truth = {
+        (day, cell.race_no, cell.pool, cell.legs): cell.odds
+        for day in days
+        for cell in server.world.pool_grid(JEJU, day)
+        if cell.pool in GRID_APIS["API28_1"]
+    }
+    stored = load_grid_month(get_engine(), JEJU, MONTH)
+    assert {(r.race_date, r.race_no, r.pool, r.legs): r.odds for r in stored} == truth
+    assert grid_sources(get_engine(), JEJU, MONTH) == {"API160_1": len(truth)}
+    meta = metadata_of(result, names.MARKET_MONTH_GRID_ASSETS["API28_1"])
+    # One refused month call, then one call per race day.
+    assert meta[names.CALLS_BY_API] == {"API28_1": 1, "API160_1": len(days)}
+    assert "API28_1 refused for this key (code 12" in meta[names.GRID_FALLBACK]
+    assert all(checks_of(result).values())
+
+    # This key's next months skip the month route (its access book remembers the refusal);
+    # another key, with its own book, tries the month route itself.
+    for book, month_calls in (("first_key", {}), ("second_key", {"API28_1": 1})):
+        settings = KraSettings(
+            api_base_url=server.base_url,
+            api_key=SIMULATOR_API_KEY,
+            limiter_url=f"sqlite:///{tmp_path / f'{book}.sqlite'}",
+        )
+        with KraClient(settings) as client:
+            later = fetch_grid_month(client, get_engine(), "API28_1", JEJU, "201604", days=[])
+        assert dict(later.calls) == month_calls and later.fallback
