@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from kra_pipeline.kra.market.pools import POOLS, PoolCombination, PoolGrid, pool_of
+from kra_pipeline.kra.market.pools import POOLS, GridRow, PoolGrid, pool_of
 from kra_pipeline.races.fields import compact_date, meet_code, to_number, to_positive_integer
 
 # API id → the pools its rows carry.
@@ -67,13 +66,6 @@ def first_present(item: Mapping[str, Any], names: tuple[str, ...]) -> Any:
         if value not in (None, ""):
             return value
     return None
-
-
-@dataclass(frozen=True)
-class GridRow(PoolCombination):
-    """One cell of a month grid: the pool-row shape plus the item as KRA sent it."""
-
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 def race_of(api: str, item: Mapping[str, Any]) -> tuple[str, int, int]:
