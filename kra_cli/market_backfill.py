@@ -2,7 +2,8 @@
 
 Prints the estimate of calls per API first (kra_api/services/market_estimate.py) and refuses,
 naming the API, when one exceeds what is left of its daily quota today, unless --spread: then
-the runs the quota stops resume by themselves after 00:00 KST (resume_after_daily_quota).
+the runs the quota stops resume by themselves after 00:00 KST (the sensor
+resume_market_history_after_daily_quota).
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ def market_backfill(
     except MarketRangeError as error:
         raise click.ClickException(str(error)) from None
     if not plan.meet_months:
+        if dry_run:  # an estimate of nothing: say why, it is not an error
+            click.echo(f"Estimate: nothing to fetch: {nothing_held(plan)}")
+            return
         raise click.ClickException(nothing_held(plan))
     estimate = plan.estimate
     click.echo(f"Market {plan.date_from}..{plan.date_to}, meets {','.join(map(str, plan.meets))}")

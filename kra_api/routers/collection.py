@@ -287,13 +287,15 @@ async def _market_backfill(
         raise _unprocessable(exc) from exc
     estimate = plan.estimate
     cost, summary = BackfillCost(**estimate.as_dict()), estimate.summary()
-    if not plan.meet_months:
+    if not plan.meet_months and not body.dry_run:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=nothing_held(plan))
     refusal = estimate.quota_refusal()
     if body.dry_run:
         message = f"Estimate only, nothing launched: {summary}" + (
             f"; launching needs spread=true: {refusal}" if refusal else ""
         )
+        if not plan.meet_months:
+            message = f"Estimate only, nothing to fetch: {nothing_held(plan)}"
         return JSONResponse(
             BackfillEstimated(
                 estimate=cost, needs_confirm=refusal is not None, message=message

@@ -100,7 +100,7 @@ class MarketEstimate(BackfillEstimate):
             f"the market history does not fit today's KRA quota ({parts}). Ask again with "
             'spread (kra backfill --market --spread, or "spread": true): the runs a spent '
             "quota stops resume by themselves after 00:00 KST (sensor "
-            "resume_after_daily_quota). Or narrow the range (--from/--to, --meet)"
+            "resume_market_history_after_daily_quota). Or narrow the range (--from/--to, --meet)"
         )
 
 

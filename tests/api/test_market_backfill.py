@@ -81,6 +81,12 @@ def test_kra_backfill_market_says_what_to_change(args: list[str], says: str) -> 
     assert says in result.output, result.output
 
 
+def test_a_dry_run_of_nothing_held_says_why_and_succeeds() -> None:
+    result = CliRunner().invoke(main, ["backfill", "--market", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "nothing to fetch" in result.output and "collect the race days first" in result.output
+
+
 BAD_BODIES = [
     ({"date_from": "20140101", "market": True}, "20150101 or later"),
     ({"date_to": "20991231", "market": True}, "today or earlier"),
@@ -97,6 +103,10 @@ def test_the_rest_market_flag_refuses_bad_input_with_a_reason(client: TestClient
         answer = client.post(BACKFILL, json=body, headers=HEADERS_A)
         assert answer.status_code == 422, (body, answer.text)
         assert says in answer.text, (body, answer.text)
+    estimate = client.post(BACKFILL, json={**MAY, "dry_run": True}, headers=HEADERS_A)
+    assert estimate.status_code == 200  # an estimate of nothing is no error, it says why
+    assert "collect the race days first" in estimate.json()["message"]
+    assert estimate.json()["estimate"]["partitions"] == 0
 
 
 def test_past_todays_quota_it_needs_spread(
