@@ -24,8 +24,8 @@ import structlog
 
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
-from kra_pipeline.kra.pool_integrity import check_all, find_test_records
-from kra_pipeline.kra.pool_months import MARKET_APIS, fetch_market_month
+from kra_pipeline.kra.market.pool_integrity import check_all, find_test_records
+from kra_pipeline.kra.market.pool_months import MARKET_APIS, fetch_market_month
 from kra_simulator import SIMULATOR_API_KEY, SimulatedWorld, SimulatorConfig, SimulatorServer
 
 MEETS = (1, 2, 3)

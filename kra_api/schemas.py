@@ -126,12 +126,17 @@ class RaceResult(BaseModel):
 
 
 class BackfillRequest(BaseModel):
-    """A range of race days to (re)collect as one Dagster backfill."""
+    """A range of race days to (re)collect as one Dagster backfill, or (market=true) the
+    market history of the race days held in that range, by meet × month."""
 
     model_config = ConfigDict(extra="forbid")
 
-    date_from: str = Field(..., examples=["20250601"])
-    date_to: str = Field(..., examples=["20250630"])
+    date_from: str | None = Field(
+        None, examples=["20250601"], description="Required unless market=true (then 20150101)"
+    )
+    date_to: str | None = Field(
+        None, examples=["20250630"], description="Required unless market=true (then today)"
+    )
     meets: list[StrictInt] = Field(
         default_factory=lambda: list(MEET_CODES), min_length=1, max_length=len(MEET_CODES)
     )
@@ -139,11 +144,21 @@ class BackfillRequest(BaseModel):
     confirm: StrictBool = Field(
         False, description="Needed past API_BACKFILL_CONFIRM_PARTITIONS partitions"
     )
+    market: StrictBool = Field(
+        False,
+        description="The market history (pool grids API28_1/29_1/30_1, sales API179_1) of the "
+        "race days the store holds in the range, one partition per meet × month",
+    )
+    spread: StrictBool = Field(
+        False,
+        description="market=true only: launch even when an API's estimate exceeds what is left "
+        "of today's quota; runs the quota stops resume after 00:00 KST",
+    )
 
     @field_validator("date_from", "date_to")
     @classmethod
-    def _real_days(cls, value: str) -> str:
-        return check_race_date(value)
+    def _real_days(cls, value: str | None) -> str | None:
+        return None if value is None else check_race_date(value)
 
     @field_validator("meets")
     @classmethod
@@ -157,7 +172,19 @@ class BackfillRequest(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> BackfillRequest:
-        if self.date_from > self.date_to:
+        if not self.market:
+            missing = [name for name in ("date_from", "date_to") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(
+                    f"{' and '.join(missing)} (YYYYMMDD) required for a race-day backfill; only "
+                    "the market history (market=true) defaults to 20150101 → today"
+                )
+            if self.spread:
+                raise ValueError(
+                    "spread applies to the market history only (market=true); a race-day "
+                    "backfill always spreads over the daily quota"
+                )
+        if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError(
                 f"date_from {self.date_from} is after date_to {self.date_to}: swap them"
             )
@@ -187,6 +214,13 @@ class BackfillCost(BaseModel):
     kra_calls_total: int
     daily_quota: dict[str, int] = Field(..., description="Calls a KST day per API (0: none)")
     quota_days: float = Field(..., description="Days of daily quota the busiest API needs")
+    races: int | None = Field(None, description="market=true: the held races it covers")
+    extra_pages: dict[str, int] | None = Field(
+        None, description="market=true: calls per API past each query's first page"
+    )
+    left_today: dict[str, int] | None = Field(
+        None, description="market=true: what is left of each API's quota today"
+    )
 
 
 class BackfillEstimated(BaseModel):

@@ -33,7 +33,9 @@ def _meets(text: str) -> list[int]:
     return meets
 
 
-def _date(_: click.Context, __: click.Parameter, value: str) -> str:
+def _date(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
         return check_race_date(value)
     except ValueError as error:
@@ -41,9 +43,22 @@ def _date(_: click.Context, __: click.Parameter, value: str) -> str:
 
 
 @click.command("backfill")
-@click.option("--from", "date_from", required=True, callback=_date, help="first day, YYYYMMDD")
-@click.option("--to", "date_to", required=True, callback=_date, help="last day, YYYYMMDD")
+@click.option("--from", "date_from", callback=_date, help="first day, YYYYMMDD")
+@click.option("--to", "date_to", callback=_date, help="last day, YYYYMMDD")
 @click.option("--meets", default="1,2,3", show_default=True, help=MEET_HELP)
+@click.option(
+    "--market",
+    is_flag=True,
+    help="The market history (pool grids, sales) of the held race days by meet x month; "
+    "--from/--to default to 20150101 and today.",
+)
+@click.option("--meet", type=int, help="--market: one meet only (" + MEET_HELP + ").")
+@click.option(
+    "--spread",
+    is_flag=True,
+    help="--market: launch even past what is left of today's quota of an API; the runs the "
+    "quota stops resume after 00:00 KST.",
+)
 @click.option("--redo", is_flag=True, help="Also partitions already collected.")
 @click.option("--no-wait", is_flag=True, help="Launch and return; follow it in the UI.")
 @click.option("--dry-run", is_flag=True, help="Print the estimate only; launch nothing.")
@@ -51,10 +66,32 @@ def _date(_: click.Context, __: click.Parameter, value: str) -> str:
     "--yes", is_flag=True, help="Launch even past API_BACKFILL_CONFIRM_PARTITIONS partitions."
 )
 def backfill_command(
-    date_from: str, date_to: str, meets: str, redo: bool, no_wait: bool, dry_run: bool, yes: bool
+    date_from: str | None,
+    date_to: str | None,
+    meets: str,
+    market: bool,
+    meet: int | None,
+    spread: bool,
+    redo: bool,
+    no_wait: bool,
+    dry_run: bool,
+    yes: bool,
 ) -> None:
     """Collect every date x meet from --from to --to (race days and empty days alike), saying
-    first what it costs in KRA calls and days of the daily quota."""
+    first what it costs in KRA calls and days of the daily quota. With --market, the market
+    history of the race days the store holds instead (see docs/MARKET_SOURCES.md)."""
+    if market:
+        from kra_cli.market_backfill import market_backfill
+
+        market_backfill(date_from, date_to, meets, meet, spread, no_wait, dry_run)
+        return
+    if meet is not None or spread:
+        raise click.UsageError("--meet and --spread go with --market; use --meets for race days")
+    if date_from is None or date_to is None:
+        raise click.UsageError(
+            "give --from and --to (YYYYMMDD) for race days; only --market defaults them "
+            "(20150101 to today)"
+        )
     from dagster import AssetKey
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from kra_simulator.market import ODDS_CAP, TAKE
+from kra_simulator.market import ODDS_CAP, TAKE, WIN_PAYBACK
 from kra_simulator.pool_months import is_test_record, pools_on
 from kra_simulator.sectionals import number
 from kra_simulator.world import SimulatedWorld
@@ -28,12 +28,11 @@ SHORT_NAMES: dict[str, str] = {
     "TLA": "삼복",
     "TRI": "삼쌍",
 }
-# Share of a pool paid back: win and place pay 80% (the card's odds are priced so), the
-# exotic pools the tote's TAKE (73%).
-WIN_PLACE_SHARE = 0.80
+# Share of a pool paid back: win and place pay the win pool's WIN_PAYBACK (the card's odds are
+# priced so), the exotic pools the tote's TAKE (73%).
 PAYOUT_SHARE: dict[str, float] = {
-    "WIN": WIN_PLACE_SHARE,
-    "PLC": WIN_PLACE_SHARE,
+    "WIN": WIN_PAYBACK,
+    "PLC": WIN_PAYBACK,
     **{pool: TAKE for pool in ("QNL", "EXA", "QPL", "TLA", "TRI")},
 }
 TICKET_WON = 100

@@ -20,7 +20,8 @@ from kra_pipeline.contract import (
     CODE_LOCATION,
     RACE_DAY_ASSETS,
 )
-from kra_pipeline.defs.shared.partitions import race_day_partitions
+from kra_pipeline.defs.shared.names import MARKET_HISTORY_JOB
+from kra_pipeline.defs.shared.partitions import race_day_partitions, race_month_key
 
 T = TypeVar("T")
 STARTING_GRACE_SECONDS = 60.0  # a run worker can take this long to start on a busy machine
@@ -195,6 +196,36 @@ class GraphQLLaunches:
         )
         if result["__typename"] != "LaunchBackfillSuccess":
             raise LaunchRejected(f"Dagster refused the backfill: {result.get('message')}")
+        return str(result["backfillId"])
+
+    def launch_market_backfill(
+        self, meet_months: Sequence[tuple[int, str]], tags: Mapping[str, str]
+    ) -> str:
+        """A partition backfill of the market history job over (meet, YYYYMM) partitions;
+        its runs carry the job's name, which the quota-resume sensor follows."""
+        keys = [race_month_key(month, meet) for meet, month in meet_months]
+        params = {
+            "selector": {
+                "partitionSetName": f"{MARKET_HISTORY_JOB}_partition_set",
+                "repositorySelector": {
+                    "repositoryName": "__repository__",
+                    "repositoryLocationName": CODE_LOCATION,
+                },
+            },
+            "partitionNames": keys,
+            "tags": [{"key": k, "value": v} for k, v in tags.items()],
+            "title": f"kra backfill --market {keys[0]} .. {keys[-1]}",
+        }
+        result = self._when_webserver_answers(
+            lambda: self._mutation(
+                _BACKFILL_MUTATION, {"params": params}, "launchPartitionBackfill"
+            )
+        )
+        if result["__typename"] != "LaunchBackfillSuccess":
+            raise LaunchRejected(
+                f"Dagster refused the market backfill ({MARKET_HISTORY_JOB}): "
+                f"{result.get('message')}"
+            )
         return str(result["backfillId"])
 
     def cancel_backfill(self, backfill_id: str) -> None:

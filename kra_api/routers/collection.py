@@ -35,6 +35,12 @@ from kra_api.services.launcher import (
     backfill_partition_keys,
     is_ahead,
 )
+from kra_api.services.market_backfill import (
+    MarketPlan,
+    MarketRangeError,
+    nothing_held,
+    plan_market_backfill,
+)
 from kra_api.services.race_result import RaceNotStored, ResultNotYet, race_result
 from kra_api.services.race_store import races_for_day, upcoming_races, without_results
 from kra_api.settings import ApiSettings
@@ -222,7 +228,10 @@ async def backfill(
     settings: Annotated[ApiSettings, Depends(get_settings)],
 ) -> Any:
     """(Re)collect a date range × meets as one Dagster backfill (see the UI's backfill page),
-    saying first what it costs: partitions, KRA calls per API and days of the daily quota."""
+    saying first what it costs: partitions, KRA calls per API and days of the daily quota.
+    With market=true, the market history of the held race days by meet × month instead."""
+    if body.market:
+        return await _market_backfill(body, caller, launcher)
     try:
         keys = backfill_partition_keys(body)
     except InvalidRaceDay as exc:
@@ -258,4 +267,53 @@ async def backfill(
         partitions=len(keys),
         estimate=cost,
         message=f"Backfill started ({summary}); follow /api/v2/jobs/{backfill_id}",
+    )
+
+
+def _market_plan(body: BackfillRequest) -> MarketPlan:
+    from kra_pipeline.store.db import get_engine
+
+    return plan_market_backfill(get_engine(), body)
+
+
+async def _market_backfill(
+    body: BackfillRequest, caller: Caller, launcher: CollectionLauncher
+) -> Any:
+    """market=true: 422 for a range with no partition or no held race day; 422 when an API's
+    estimate exceeds what is left of today's quota, unless spread=true; else the backfill."""
+    try:
+        plan = await asyncio.to_thread(_market_plan, body)
+    except MarketRangeError as exc:
+        raise _unprocessable(exc) from exc
+    estimate = plan.estimate
+    cost, summary = BackfillCost(**estimate.as_dict()), estimate.summary()
+    if not plan.meet_months and not body.dry_run:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=nothing_held(plan))
+    refusal = estimate.quota_refusal()
+    if body.dry_run:
+        message = f"Estimate only, nothing launched: {summary}" + (
+            f"; launching needs spread=true: {refusal}" if refusal else ""
+        )
+        if not plan.meet_months:
+            message = f"Estimate only, nothing to fetch: {nothing_held(plan)}"
+        return JSONResponse(
+            BackfillEstimated(
+                estimate=cost, needs_confirm=refusal is not None, message=message
+            ).model_dump()
+        )
+    if refusal and not body.spread:
+        return JSONResponse(
+            {"detail": refusal, "estimate": cost.model_dump()},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    backfill_id = await asyncio.to_thread(
+        launcher.launch_market_backfill, list(plan.meet_months), caller.fingerprint
+    )
+    pause = " spread over the daily quota: stopped runs resume after 00:00 KST" if refusal else ""
+    return BackfillAccepted(
+        job_id=backfill_id,
+        backfill_id=backfill_id,
+        partitions=estimate.partitions,
+        estimate=cost,
+        message=f"Market backfill started ({summary}){pause}; follow /api/v2/jobs/{backfill_id}",
     )

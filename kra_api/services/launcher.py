@@ -168,6 +168,11 @@ class CollectionLauncher:
                 return None
             await asyncio.sleep(min(poll, remaining))
 
+    def launch_market_backfill(self, meet_months: list[tuple[int, str]], caller: str) -> str:
+        """One Dagster backfill of the market history job over (meet, YYYYMM) partitions."""
+        tags = {**job_type_tags(JobType.BACKFILL), CALLER_TAG: caller}
+        return self.gateway.launch_market_backfill(meet_months, tags)
+
     def launch_backfill(self, keys: list[str], caller: str) -> str:
         """One Dagster backfill over the partitions (see backfill_partition_keys)."""
         tags = {**job_type_tags(JobType.BACKFILL), CALLER_TAG: caller}

@@ -22,8 +22,8 @@ FORMATS: tuple[Format, ...] = ("parquet", "csv")
 ENTRANTS_DIR = "entrants"
 SCHEMA_FILE = "README.md"
 YEAR = "year"
-# results, registry snapshots and form: everything an analyst may want, in one table
-COLUMNS = entrant_columns(results=True, enrichment=True, form=True)
+# results, registry snapshots, form and the race's market: everything an analyst may want
+COLUMNS = entrant_columns(results=True, enrichment=True, form=True, market=True)
 
 Progress = Callable[[str, int], None]  # (year just written, its entrant rows)
 
@@ -57,7 +57,14 @@ def export_entrants(
     target.mkdir(parents=True)
     rows, years = 0, []
     chunks = iter_entrants(
-        date_from, date_to, meets, results=True, enrichment=True, form=True, engine=engine
+        date_from,
+        date_to,
+        meets,
+        results=True,
+        enrichment=True,
+        form=True,
+        market=True,
+        engine=engine,
     )
     for frame in chunks:
         year = str(frame["race_date"].dt.year.iloc[0])
@@ -110,6 +117,9 @@ def schema_readme(fmt: Format, date_from: str, date_to: str) -> str:
         "Columns marked *point in time* are computed from the store's own results strictly before",
         "the race date (never later data). Columns marked SNAPSHOT are KRA's registry counters as",
         "fetched, i.e. today's values: do not use them as features of past races.",
+        "`turnover_*`, `dividend_*` and `paid_*` are the race's pools after the race (API179_1):",
+        "known only once it is run, never a pre-race feature; null until its month's sales are",
+        "stored. Days of KRA's test records (grids without sales or results) are left out.",
         "",
         "| column | type | unit | meaning |",
         "|---|---|---|---|",

@@ -16,6 +16,7 @@ from kra_pipeline.contract import (
     MEET_CODES,
     RACE_DATE_RE,
 )
+from kra_pipeline.dataset.market import with_market, without_test_records
 from kra_pipeline.dataset.schema import (
     CARD,
     ENRICHMENT,
@@ -49,7 +50,9 @@ def races(
     *,
     engine: Engine | None = None,
 ) -> pd.DataFrame:
-    """One row per stored race from `date_from` to `date_to` (YYYYMMDD, both included)."""
+    """One row per stored race from `date_from` to `date_to` (YYYYMMDD, both included), with
+    each pool's turnover and winning dividends once its month's sales are stored; days of
+    KRA's test records are left out."""
     engine = engine or get_engine()
     r = RaceRow
     names = [name for name, *_ in (*KEY, *RACE)]
@@ -58,7 +61,9 @@ def races(
         .where(*_range(r, date_from, date_to, meets))
         .order_by(r.race_date, r.meet, r.race_no)
     )
-    return typed(_with_parsed_track(_read(engine, query, names)), RACE_COLUMNS)
+    frame = without_test_records(_read(engine, query, names), engine)
+    frame = with_market(frame, engine, date_from, date_to, meets)
+    return typed(_with_parsed_track(frame), RACE_COLUMNS)
 
 
 def entrants(
@@ -69,10 +74,12 @@ def entrants(
     results: bool = True,
     enrichment: bool = False,
     form: bool = False,
+    market: bool = False,
     engine: Engine | None = None,
 ) -> pd.DataFrame:
     """One row per entrant (scratched included) with its race, and optionally its result, the
-    registry snapshots (`enrichment`) and point-in-time form; see `dataset.schema`."""
+    registry snapshots (`enrichment`), point-in-time form and its race's pool turnover and
+    dividends (`market`); see `dataset.schema`."""
     frames = list(
         iter_entrants(
             date_from,
@@ -81,10 +88,11 @@ def entrants(
             results=results,
             enrichment=enrichment,
             form=form,
+            market=market,
             engine=engine,
         )
     )
-    columns = entrant_columns(results, enrichment, form)
+    columns = entrant_columns(results, enrichment, form, market)
     if not frames:
         return typed(pd.DataFrame(columns=[name for name, *_ in columns]), columns)
     return pd.concat(frames, ignore_index=True)
@@ -98,19 +106,23 @@ def iter_entrants(
     results: bool = True,
     enrichment: bool = False,
     form: bool = False,
+    market: bool = False,
     engine: Engine | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """`entrants`, one calendar year per frame (years without entrants are skipped)."""
+    """`entrants`, one calendar year per frame (years without entrants are skipped); days of
+    KRA's test records are left out."""
     _check_dates(date_from, date_to)
     engine = engine or get_engine()
     meets = sorted(meets) if meets is not None else None
-    columns = entrant_columns(results, enrichment, form)
+    columns = entrant_columns(results, enrichment, form, market)
     computed: pd.DataFrame | None = None
     for start, end in _years(date_from, date_to):
         query, names = _entrant_query(start, end, meets, results, enrichment)
-        frame = _read(engine, query, names)
+        frame = without_test_records(_read(engine, query, names), engine)
         if frame.empty:
             continue
+        if market:
+            frame = with_market(frame, engine, start, end, meets)
         frame = _with_parsed_track(frame)
         if form:
             # One pass over the history for the whole range, and none for a range without

@@ -62,6 +62,42 @@ RESULT: tuple[Column, ...] = (
     ("margin", "string", "", "margin to the horse ahead, as KRA writes it"),
     ("finish_note", "string", "", "KRA's note on the finish"),
 )
+# Per race and pool (API179_1): WIN, PLC, QNL, EXA, QPL, TLA, TRI, in that order.
+_POOL_NAMES = {
+    "win": "win",
+    "plc": "place",
+    "qnl": "quinella",
+    "exa": "exacta",
+    "qpl": "quinella place",
+    "tla": "trio (first three, any order)",
+    "tri": "trifecta (first three in order)",
+}
+_SPLIT = ("plc", "qpl")
+MARKET: tuple[Column, ...] = tuple(
+    column
+    for code, name in _POOL_NAMES.items()
+    for column in (
+        (f"turnover_{code}", "Int64", "KRW", f"amount bet in the {name} pool (API179_1 `amt`)"),
+        (
+            f"dividend_{code}",
+            "Float64",
+            "× stake",
+            f"{name} dividend per 1 KRW staked: a 100-KRW ticket returns 100 × this"
+            + (
+                " (the first paid combination KRA lists; all in paid_" + code + ")"
+                if code in _SPLIT
+                else ""
+            ),
+        ),
+        (
+            f"paid_{code}",
+            "string",
+            "",
+            f"every paid {name} combination as 'gates:dividend' (gates in the pool's order, "
+            "space-separated), from KRA's circled gate numbers",
+        ),
+    )
+)
 _RATE_UNITS = {"starts": ("Int64", "starts"), "rate": ("Float64", "percent")}
 ENRICHMENT: tuple[Column, ...] = (
     (
@@ -87,7 +123,9 @@ FORM: tuple[Column, ...] = tuple(
 )
 
 
-def entrant_columns(results: bool, enrichment: bool, form: bool) -> tuple[Column, ...]:
+def entrant_columns(
+    results: bool, enrichment: bool, form: bool, market: bool = False
+) -> tuple[Column, ...]:
     """The columns of `dataset.entrants` with these switches, in frame order."""
     columns = (*KEY, *RACE, *TRACK_PARSED, *CARD, *SCRATCH)
     if results:
@@ -96,7 +134,9 @@ def entrant_columns(results: bool, enrichment: bool, form: bool) -> tuple[Column
         columns += ENRICHMENT
     if form:
         columns += FORM
+    if market:
+        columns += MARKET
     return columns
 
 
-RACE_COLUMNS: tuple[Column, ...] = (*KEY, *RACE, *TRACK_PARSED)
+RACE_COLUMNS: tuple[Column, ...] = (*KEY, *RACE, *TRACK_PARSED, *MARKET)

@@ -1,9 +1,11 @@
-"""Resume the race days a spent daily quota left undone, once KRA's count has reset.
+"""Resume the partitions a spent daily quota left undone, once KRA's count has reset.
 
 A step that meets the daily quota stops at once and its run is tagged with the reset time
-(00:00 KST). After that time this sensor asks again for exactly the race days the run did not
-finish, in as few batched runs as the backfill policy allows, so a history backfill that needs
-more than a day's quota completes over several days with nothing for the user to re-launch.
+(00:00 KST). After that time these sensors ask again for exactly the partitions the run did not
+finish, so a history backfill that needs more than a day's quota completes over several days
+with nothing for the user to re-launch: race days (in as few batched runs as the backfill
+policy allows) and the market history's meet-months (market_history_job, one run each; the
+assets a month already stored before the stop are not asked again).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dagster import (
     DagsterInstance,
     DagsterRunStatus,
     DefaultSensorStatus,
+    PartitionKeyRange,
     RunRecord,
     RunRequest,
     RunsFilter,
@@ -34,18 +37,25 @@ from kra_pipeline.contract import (
     PARTITION_TAG,
     QUOTA_RESUME_LOOKBACK_DAYS,
 )
-from kra_pipeline.defs.market import market_assets
+from kra_pipeline.defs.market import market_assets, market_month_assets
+from kra_pipeline.defs.market.jobs import market_history
 from kra_pipeline.defs.race_days import race_day_assets
 from kra_pipeline.defs.scratches import scratch_assets
 from kra_pipeline.defs.shared.batch import PARTITIONS_PER_RUN
 from kra_pipeline.defs.shared.names import RANGE_END_TAG, RANGE_START_TAG, RESUMES_RUN_TAG
-from kra_pipeline.defs.shared.partitions import race_day_keys_of_run, race_day_ranges
+from kra_pipeline.defs.shared.partitions import (
+    race_day_keys_of_run,
+    race_day_ranges,
+    race_month_partitions,
+)
 from kra_pipeline.defs.track import track_assets
 
 RESUME_LOOKBACK = timedelta(days=QUOTA_RESUME_LOOKBACK_DAYS)
 # The race-day assets that spend KRA calls, and so may be stopped by the daily quota.
 _RESUMABLE = (*race_day_assets, *market_assets, *scratch_assets, *track_assets)
 RESUMABLE_ASSET_KEYS = frozenset(key for definition in _RESUMABLE for key in definition.keys)
+# The meet-month market assets (market_history_job), resumed by month partition.
+MONTH_ASSET_KEYS = frozenset(key for definition in market_month_assets for key in definition.keys)
 _KEPT_TAGS = (CALLER_TAG, JOB_TYPE_TAG)
 
 
@@ -89,7 +99,25 @@ def undone_race_days(
 ) -> dict[str, tuple[AssetKey, ...]]:
     """Each race day of the run with the selected assets it lacks: those not materialized since
     the run began (a batch records the days it stored before it stopped)."""
-    keys = race_day_keys_of_run(record.dagster_run.tags)
+    return undone_partitions(
+        instance, record, assets, race_day_keys_of_run(record.dagster_run.tags)
+    )
+
+
+def month_keys_of_run(tags: dict[str, str]) -> list[str]:
+    """The meet-month keys a run covers: its one partition, or every key of its range."""
+    if PARTITION_TAG in tags:
+        return [tags[PARTITION_TAG]]
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if not start or not end:
+        return []
+    return list(race_month_partitions.get_partition_keys_in_range(PartitionKeyRange(start, end)))
+
+
+def undone_partitions(
+    instance: DagsterInstance, record: RunRecord, assets: list[AssetKey], keys: list[str]
+) -> dict[str, tuple[AssetKey, ...]]:
+    """Each of `keys` with the selected assets not materialized since the run began."""
     began = record.start_time or record.create_timestamp.timestamp()
     done: dict[AssetKey, set[str]] = {}
     for asset_key in assets:
@@ -134,6 +162,31 @@ def resume_requests(instance: DagsterInstance, now: datetime) -> list[RunRequest
     return requests
 
 
+def month_resume_requests(instance: DagsterInstance, now: datetime) -> list[RunRequest]:
+    """For every quota-stopped run of the meet-month market assets whose quota has reset, one
+    request per meet-month it left undone, for the assets that month still lacks."""
+    requests = []
+    for record in quota_stopped_runs(instance, now):
+        run = record.dagster_run
+        assets = sorted(planned_assets(instance, record) & MONTH_ASSET_KEYS, key=str)
+        if not assets or not reset_passed(record, now):
+            continue
+        tags = {name: run.tags[name] for name in _KEPT_TAGS if name in run.tags}
+        tags[RESUMES_RUN_TAG] = run.run_id
+        keys = month_keys_of_run(dict(run.tags))
+        for key, missing in sorted(undone_partitions(instance, record, assets, keys).items()):
+            names = "+".join(asset.to_user_string() for asset in missing)
+            requests.append(
+                RunRequest(
+                    run_key=f"quota-resume:{run.run_id}:{names}:{key}",
+                    partition_key=key,
+                    asset_selection=list(missing),
+                    tags=tags,
+                )
+            )
+    return requests
+
+
 @sensor(
     target=AssetSelection.assets(*_RESUMABLE),
     minimum_interval_seconds=300,
@@ -148,3 +201,21 @@ def resume_after_daily_quota(context: SensorEvaluationContext) -> Iterator[RunRe
     yield from requests
     if not requests:
         yield SkipReason("no race day waits for a daily quota that has reset")
+
+
+@sensor(
+    job=market_history,
+    minimum_interval_seconds=300,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "After KRA's daily quota resets (00:00 KST), re-request the meet-months of the market "
+        "history that a run stopped by the spent quota left undone (only their missing assets)."
+    ),
+)
+def resume_market_history_after_daily_quota(
+    context: SensorEvaluationContext,
+) -> Iterator[RunRequest | SkipReason]:
+    requests = month_resume_requests(context.instance, datetime.now(UTC))
+    yield from requests
+    if not requests:
+        yield SkipReason("no meet-month of the market history waits for a quota that has reset")

@@ -23,14 +23,19 @@ from kra_pipeline.contract import (
     kst_today,
 )
 from kra_pipeline.kra.client import KraClient
-from kra_pipeline.kra.errors import SERVICE_NOT_GRANTED, KraConfigurationError, KraRequestError
+from kra_pipeline.kra.errors import (
+    NO_SUCH_SERVICE,
+    SERVICE_NOT_GRANTED,
+    KraConfigurationError,
+    KraRequestError,
+)
 from kra_pipeline.races.fields import compact_date, to_positive_integer
 from kra_pipeline.races.models import ORD_SENTINEL_MIN, envelope_items
 from kra_pipeline.store import race_days, race_months
 
 # Past race days come from API4_3 month answers when the key has it.
 SOURCE_MONTH_API = "API4_3"
-REFUSAL_CODES = frozenset({SERVICE_NOT_GRANTED, "12"})
+REFUSAL_CODES = frozenset({SERVICE_NOT_GRANTED, NO_SUCH_SERVICE})
 # Processes that learnt their key may not call API4_3 (by base URL): asked once per process.
 _refused: dict[str, str] = {}
 

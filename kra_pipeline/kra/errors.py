@@ -89,6 +89,7 @@ class KraTransientError(KraError):
 
 # The result code of an API the key was not granted (apply for it on data.go.kr).
 SERVICE_NOT_GRANTED = "20"
+NO_SUCH_SERVICE = "12"  # NO_OPENAPI_SERVICE_ERROR: the service is not offered to this key
 
 # Codes of the transient errors raised when KRA did not answer at all (no HTTP response).
 TIMEOUT_CODE = "TIMEOUT"

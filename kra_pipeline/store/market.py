@@ -3,13 +3,13 @@ and read back joined with the stored results to name each pool's winning combina
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, select, tuple_
 
-from kra_pipeline.kra.market import PoolCombination, winning_legs
+from kra_pipeline.kra.market.pools import PoolCombination, winning_legs
 from kra_pipeline.store.db import read_session, write_session
 from kra_pipeline.store.keys import check_race_day, day_filter
 from kra_pipeline.store.tables import EntrantResultRow, PoolCombinationRow
@@ -60,16 +60,22 @@ def replace_pool_combinations(
 
 
 def load_pool_combinations(
-    engine: Engine, race_date: str, meet: int, api: str
+    engine: Engine,
+    race_date: str,
+    meet: int,
+    api: str,
+    pools: Iterable[str] | None = None,
 ) -> list[PoolCombination]:
-    """The stored combinations of a day from one source API, by race, pool and legs."""
+    """The stored combinations of a day from one source API (of some pools), by race, pool
+    and legs."""
     check_race_day(race_date, meet)
     table = PoolCombinationRow
+    query = select(table).where(*day_filter(table, race_date, meet), table.api == api)
+    if pools is not None:
+        query = query.where(table.pool.in_(sorted(pools)))
     with read_session(engine) as session:
         rows = session.scalars(
-            select(table)
-            .where(*day_filter(table, race_date, meet), table.api == api)
-            .order_by(table.race_no, table.pool, table.leg1, table.leg2, table.leg3)
+            query.order_by(table.race_no, table.pool, table.leg1, table.leg2, table.leg3)
         ).all()
     return [
         PoolCombination(

@@ -456,3 +456,7 @@ class TrackReportRow(Base):
     wind_speed: Mapped[float | None]
     raw: Mapped[dict[str, Any]]
     fetched_at: Mapped[datetime]
+
+
+# The market-by-month tables live in their own module; importing it registers them with Base.
+from kra_pipeline.store import market_tables  # noqa: E402, F401

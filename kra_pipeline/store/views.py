@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from kra_pipeline.contract import (
     MEET_CODES,
 )
-from kra_pipeline.kra.market import CAPPED_ODDS, DIVIDENDS_API
+from kra_pipeline.kra.market.pools import CAPPED_ODDS, DIVIDENDS_API
 from kra_pipeline.races.fields import split_track
 from kra_pipeline.races.models import DETAIL_KINDS, RACE_FIELDS, RATE_FIELDS
 from kra_pipeline.store.day_rows import read_race_day_rows

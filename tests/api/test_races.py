@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from kra_pipeline.contract import (
     KST,
 )
-from kra_pipeline.kra.market import DIVIDENDS_API, parse_pool_rows
+from kra_pipeline.kra.market.pools import DIVIDENDS_API, parse_pool_rows
 from kra_pipeline.kra.track import parse_track
 from kra_pipeline.kra.upcoming import parse_entry_sheet
 from kra_pipeline.races.fields import split_track

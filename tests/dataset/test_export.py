@@ -52,7 +52,7 @@ def test_parquet_export_reads_back_equal_to_the_frame(store: Engine, tmp_path: P
         "year=2025/meet=1",
         "year=2025/meet=3",
     ]
-    expected = entrants(*SPAN, engine=store, enrichment=True, form=True)
+    expected = entrants(*SPAN, engine=store, enrichment=True, form=True, market=True)
     pd.testing.assert_frame_equal(read_export(out), expected)
     schema = (out / "README.md").read_text("utf-8")
     for name, kind, unit, _ in COLUMNS:

@@ -27,6 +27,8 @@ RUN_ELSEWHERE = [
     (r"^uv run pytest\b", ".ci/run"),  # the suite itself, exactly as CI runs it
     (r"^uv run kra (up|demo)\b", "tests/api/test_e2e_stack.py"),  # a whole stack, serving
     (r"^curl .*/api/v2/collection/backfill$", "tests/api/test_e2e_stack.py"),
+    # The market history launch needs a stack; its estimate, refusals and resume are tested.
+    (r"^uv run kra backfill --market( --spread)?$", "tests/api/test_market_backfill.py"),
     # Training needs finished races in the store: the prediction tests collect them first.
     (r"--select race_model$", "tests/defs/prediction/test_prediction_assets.py"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from kra_pipeline.kra.pool_integrity import DayKey, RaceKey
+from kra_pipeline.kra.market.pool_integrity import DayKey, RaceKey
 from kra_simulator import SimulatedWorld
 
 

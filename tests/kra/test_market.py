@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from kra_pipeline.kra.envelope import parse_body
-from kra_pipeline.kra.market import parse_pool_rows
+from kra_pipeline.kra.market.pools import parse_pool_rows
 from kra_simulator import SIMULATOR_API_KEY
 
 DAY, SEOUL = "20250614", 1

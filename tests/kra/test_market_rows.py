@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kra_pipeline.kra.grid_rows import MarketRowError, parse_grid_rows
-from kra_pipeline.kra.pool_sales import Dividend, parse_dividend_text, parse_sales_rows
+from kra_pipeline.kra.market.grid_rows import MarketRowError, parse_grid_rows
+from kra_pipeline.kra.market.pool_sales import Dividend, parse_dividend_text, parse_sales_rows
 
 RACE = {"meet": "서울", "rcDate": 20250308, "rcNo": 1}
 

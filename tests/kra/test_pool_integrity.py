@@ -6,9 +6,8 @@ import dataclasses
 
 import pytest
 
-from kra_pipeline.kra.grid_rows import GridRow, parse_grid_rows
-from kra_pipeline.kra.market import CAPPED_ODDS
-from kra_pipeline.kra.pool_integrity import (
+from kra_pipeline.kra.market.grid_rows import GridRow, parse_grid_rows
+from kra_pipeline.kra.market.pool_integrity import (
     PAYOUT_SHARE,
     check_all,
     check_dividends,
@@ -18,7 +17,8 @@ from kra_pipeline.kra.pool_integrity import (
     check_winning_combinations,
     find_test_records,
 )
-from kra_pipeline.kra.pool_sales import Dividend, PoolSales, parse_sales_rows
+from kra_pipeline.kra.market.pool_sales import Dividend, PoolSales, parse_sales_rows
+from kra_pipeline.kra.market.pools import CAPPED_ODDS
 from kra_simulator import SimulatedWorld
 from kra_simulator.endpoints import ENDPOINTS
 from tests.kra.race_facts import RaceFacts, race_facts

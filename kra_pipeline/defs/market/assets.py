@@ -24,8 +24,8 @@ from kra_pipeline.defs.shared.policy import KRA_POOL, KRA_RETRY_POLICY
 from kra_pipeline.defs.shared.refusals import only_this_source
 from kra_pipeline.defs.shared.resources import KraApiResource, RaceStoreResource
 from kra_pipeline.defs.shared.source_assets import problems_check
-from kra_pipeline.kra import market as kra_market
-from kra_pipeline.kra.market import PoolGrid, parse_pool_rows
+from kra_pipeline.kra.market import pools as kra_market
+from kra_pipeline.kra.market.pools import PoolGrid, parse_pool_rows
 from kra_pipeline.store import market, race_days
 
 WINNERS_PRICED = "winners_priced"

@@ -14,6 +14,15 @@ SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
 TRACK_ASSET = "race_day_track"
 ENTRY_SHEET_ASSET = "upcoming_entry_sheet"
 COLLECT_MARKET_JOB = "collect_race_market"
+# The market by meet x month (race_month_partitions): one grid asset per month API, and sales.
+MARKET_MONTH_GRID_ASSETS: dict[str, str] = {
+    "API28_1": "market_month_single_grids",  # WIN, PLC
+    "API29_1": "market_month_double_grids",  # QNL, EXA, QPL
+    "API30_1": "market_month_triple_grids",  # TLA, TRI
+}
+MARKET_MONTH_SALES_ASSET = "market_month_sales"  # API179_1
+# The job `kra backfill --market` launches: every month market asset.
+MARKET_HISTORY_JOB = "market_history_job"
 
 # The Dagster concurrency pool of every step that calls KRA, and the resource key of the client.
 KRA_POOL = "kra_open_api"
@@ -46,6 +55,17 @@ CAPPED_COUNT = "capped_count"
 DUPLICATE_COUNT = "duplicate_count"
 PLACEHOLDER_COUNT = "placeholder_count"
 POOL_COUNTS = "pool_counts"
+# Month market assets: where the grid came from (the month API, or API160_1/API301 per day when
+# the key may not use it, and why), the race days reused from the per-day store, the calls per
+# API, races checked, and the test-record days flagged.
+GRID_SOURCE = "grid_source"
+GRID_FALLBACK = "grid_fallback"
+DAYS_REUSED = "days_reused"
+CALLS_BY_API = "calls_by_api"
+RACES_CHECKED = "races_checked"
+TEST_RECORD_DATES = "test_record_dates"
+RESULTS_SOURCE = "results_source"
+SALES_ROW_COUNT = "sales_row_count"
 SCRATCH_COUNT = "scratch_count"
 # race_day_track: races whose track KRA had measured.
 MEASURED_RACE_COUNT = "measured_race_count"

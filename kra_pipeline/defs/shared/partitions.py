@@ -48,6 +48,11 @@ race_month_partitions = MultiPartitionsDefinition(
 )
 
 
+def race_month_key(month: str, meet: int | str) -> str:
+    """The partition key (text) of one meet's month; `month` is YYYYMM."""
+    return str(MultiPartitionKey({"meet": str(meet), "month": month}))
+
+
 def split_race_month_key(key: str | MultiPartitionKey) -> tuple[str, int]:
     """(month YYYYMM, meet) of a month partition key."""
     if not isinstance(key, MultiPartitionKey):

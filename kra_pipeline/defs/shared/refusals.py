@@ -7,10 +7,15 @@ from contextlib import contextmanager
 from dagster import Failure
 
 from kra_pipeline.kra.client import PORTAL_DATASETS
-from kra_pipeline.kra.errors import SERVICE_NOT_GRANTED, KraConfigurationError
+from kra_pipeline.kra.errors import (
+    NO_SUCH_SERVICE,
+    SERVICE_NOT_GRANTED,
+    KraConfigurationError,
+    KraRequestError,
+)
 
 
-def refusal(api: str, error: KraConfigurationError) -> Failure:
+def refusal(api: str, error: KraConfigurationError | KraRequestError) -> Failure:
     """The failure of a source asset whose API the key may not use."""
     dataset = PORTAL_DATASETS.get(api)
     where = f"https://www.data.go.kr/data/{dataset}/openapi.do" if dataset else "data.go.kr"
@@ -24,11 +29,13 @@ def refusal(api: str, error: KraConfigurationError) -> Failure:
 
 
 @contextmanager
-def only_this_source(api: str) -> Iterator[None]:
-    """Turn a code-20 refusal of `api` into this asset's failure, without retries."""
+def only_this_source(api: str, *, unserved_too: bool = False) -> Iterator[None]:
+    """Turn a code-20 refusal of `api` (and with `unserved_too` a code 12, no such service
+    for this key) into this asset's failure, without retries."""
     try:
         yield
-    except KraConfigurationError as error:
-        if error.code == SERVICE_NOT_GRANTED:
+    except (KraConfigurationError, KraRequestError) as error:
+        codes = {SERVICE_NOT_GRANTED, NO_SUCH_SERVICE} if unserved_too else {SERVICE_NOT_GRANTED}
+        if error.code in codes:
             raise refusal(api, error) from error
         raise

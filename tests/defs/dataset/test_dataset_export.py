@@ -34,7 +34,7 @@ def test_the_asset_exports_the_range_as_parquet_with_its_schema(
             run_config={"ops": {DATASET_ASSET: {"config": config}}},
         )
     assert result.success
-    expected = entrants(*MONTH, enrichment=True, form=True, engine=get_engine(url))
+    expected = entrants(*MONTH, enrichment=True, form=True, market=True, engine=get_engine(url))
     dispose_engines()
     pd.testing.assert_frame_equal(read_export(out), expected)
     schema = (out / "README.md").read_text("utf-8")

@@ -13,7 +13,7 @@ from kra_pipeline.defs.market.sensor import market_requests
 from kra_pipeline.defs.race_days import collected_race_day, raw_race_day
 from kra_pipeline.defs.shared.names import CONFIRMED_ODDS_ASSET
 from kra_pipeline.defs.shared.resources import default_resources
-from kra_pipeline.kra.market import POOL_CODES
+from kra_pipeline.kra.market.pools import POOL_CODES
 from kra_pipeline.store.db import get_engine
 from kra_pipeline.store.market import load_pool_combinations, winning_combinations
 from kra_simulator import SIMULATOR_API_KEY

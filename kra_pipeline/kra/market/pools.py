@@ -77,6 +77,13 @@ class PoolCombination:
         return (self.race_no, self.pool, self.legs)
 
 
+@dataclass(frozen=True)
+class GridRow(PoolCombination):
+    """A combination plus the item as KRA sent it (kept whole in the store's `raw`)."""
+
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
 @dataclass
 class PoolGrid:
     """The combinations of an answer, and what was dropped on the way."""
@@ -106,8 +113,9 @@ def _legs(item: Mapping[str, Any], pool: Pool) -> tuple[int, ...]:
     return tuple(used) if pool.ordered else tuple(sorted(used))
 
 
-def parse_pool_rows(items: Iterable[Mapping[str, Any]]) -> PoolGrid:
-    """Normalise API160_1 or API301 rows; the last price wins when a combination repeats."""
+def parse_pool_rows(items: Iterable[Mapping[str, Any]], *, keep_raw: bool = False) -> PoolGrid:
+    """Normalise API160_1 or API301 rows; the last price wins when a combination repeats.
+    With `keep_raw`, rows are GridRows carrying their item (the month grids' per-day route)."""
     grid = PoolGrid()
     seen: dict[tuple[str, int, int, str, tuple[int, ...]], int] = {}
     for item in items:
@@ -122,14 +130,15 @@ def parse_pool_rows(items: Iterable[Mapping[str, Any]]) -> PoolGrid:
         race_date = compact_date(item.get("rcDate"))
         if race_date is None:
             raise ValueError(f"pool row without a readable rcDate: {item.get('rcDate')!r}")
-        combination = PoolCombination(
-            race_date=race_date,
-            meet=meet_code(item["meet"]),
-            race_no=int(item["rcNo"]),
-            pool=pool.code,
-            legs=_legs(item, pool),
-            odds=float(odds),
-        )
+        fields = {
+            "race_date": race_date,
+            "meet": meet_code(item["meet"]),
+            "race_no": int(item["rcNo"]),
+            "pool": pool.code,
+            "legs": _legs(item, pool),
+            "odds": float(odds),
+        }
+        combination = GridRow(**fields, raw=dict(item)) if keep_raw else PoolCombination(**fields)
         key = (race_date, combination.meet, *combination.key)
         if key in seen:
             index = seen[key]

@@ -14,14 +14,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kra_pipeline.kra.grid_rows import (
+from kra_pipeline.kra.market.grid_rows import (
     POOL_ALIASES,
     MarketRowError,
     first_present,
     pool_code,
     race_of,
 )
-from kra_pipeline.kra.market import POOLS
+from kra_pipeline.kra.market.pools import POOLS
 
 SALES_API = "API179_1"
 CIRCLED_ONE = 0x2460  # ①

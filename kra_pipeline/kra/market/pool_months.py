@@ -17,8 +17,8 @@ from typing import Any
 
 from kra_pipeline.kra.client import MONTH_RE, KraClient
 from kra_pipeline.kra.errors import KraRequestError
-from kra_pipeline.kra.grid_rows import GRID_APIS, GridRow, parse_grid_rows
-from kra_pipeline.kra.pool_sales import SALES_API, PoolSales, parse_sales_rows
+from kra_pipeline.kra.market.grid_rows import GRID_APIS, GridRow, parse_grid_rows
+from kra_pipeline.kra.market.pool_sales import SALES_API, PoolSales, parse_sales_rows
 from kra_pipeline.races.fields import compact_date, meet_code
 
 MONTH_PAGE_SIZE = 100_000

@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kra_pipeline.kra.market import CAPPED_ODDS, PoolCombination, winning_legs
-from kra_pipeline.kra.pool_sales import PoolSales
+from kra_pipeline.kra.market.pool_sales import PoolSales
+from kra_pipeline.kra.market.pools import CAPPED_ODDS, PoolCombination, winning_legs
 
 RaceKey = tuple[str, int, int]  # (race date, meet, race number)
 DayKey = tuple[str, int]  # (race date, meet)
