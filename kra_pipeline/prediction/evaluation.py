@@ -7,17 +7,17 @@ ever predicted by a model trained on earlier days.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from kra_pipeline.prediction.features import RACE_KEY, runners
+from kra_pipeline.prediction.market import implied_probabilities
 from kra_pipeline.prediction.model import NotEnoughHistory, predict, train
+from kra_pipeline.prediction.scoring import RACE_METRICS as METRICS
+from kra_pipeline.prediction.scoring import calibration_table, race_metrics, uniform
 
-METRICS = ("top1", "winner_in_top3", "exact_top3", "top3_overlap", "log_loss", "brier")
-EPSILON = 1e-15
+PREDICTORS = ("model", "market", "uniform")
 
 
 @dataclass(frozen=True)
@@ -28,65 +28,20 @@ class Fold:
     predicted_races: int
 
 
-def _market(race: pd.DataFrame) -> np.ndarray | None:
-    odds = race["win_odds"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(odds).any() or (odds <= 0).any():
-        return None
-    implied = 1.0 / odds
-    return implied / implied.sum()
-
-
-def _score(probabilities: np.ndarray, race: pd.DataFrame) -> dict[str, float]:
-    positions = race["finish_position"].to_numpy(dtype=float, na_value=np.nan)
-    won = positions == 1
-    order = np.argsort(-probabilities, kind="stable")
-    top3 = set(order[:3])
-    placed = set(np.flatnonzero(positions <= 3))
-    return {
-        "top1": float(won[order[0]]),
-        "winner_in_top3": float(won[list(top3)].any()),
-        "exact_top3": float(top3 == placed),
-        "top3_overlap": len(top3 & placed) / 3,
-        "log_loss": float(-np.log(max(probabilities[won].sum(), EPSILON))),
-        "brier": float(np.mean((probabilities - won) ** 2)),
-    }
-
-
-def _uniform(race: pd.DataFrame) -> dict[str, float]:
-    """What picking at random scores on average: a uniform ranking has only ties, so its
-    expected hits are used instead of whichever tie order the rows happen to have."""
-    n = len(race)
-    won = (race["finish_position"] == 1).to_numpy(dtype=bool, na_value=False)
-    placed = int((race["finish_position"] <= 3).fillna(False).sum())
-    picks = min(3, n)
-    return {
-        "top1": 1 / n,
-        "winner_in_top3": picks / n,
-        "exact_top3": 1 / math.comb(n, picks) if placed == picks else 0.0,
-        "top3_overlap": picks * placed / n / 3,
-        "log_loss": math.log(n),
-        "brier": float(np.mean((1 / n - won) ** 2)),
-    }
+def with_baselines(predicted: pd.DataFrame) -> pd.DataFrame:
+    """The predicted runners with one probability column per predictor: the model's
+    (`win_probability`), the market's (inverse final win odds, normalised) and uniform's."""
+    return predicted.assign(
+        model=predicted["win_probability"].astype(float),
+        market=implied_probabilities(predicted),
+        uniform=uniform(predicted),
+    )
 
 
 def race_scores(predicted: pd.DataFrame) -> pd.DataFrame:
     """One row per race and predictor: the metrics of that race (races without a winner and
     the market where a runner has no odds are left out)."""
-    rows = []
-    for key, race in predicted.groupby(RACE_KEY, observed=True, sort=True):
-        if not (race["finish_position"] == 1).any():
-            continue
-        race = race.reset_index(drop=True)
-        candidates = {
-            "model": race["win_probability"].to_numpy(dtype=float),
-            "market": _market(race),
-        }
-        keys = dict(zip(RACE_KEY, key, strict=True))
-        for predictor, probabilities in candidates.items():
-            if probabilities is not None:
-                rows.append({**keys, "predictor": predictor, **_score(probabilities, race)})
-        rows.append({**keys, "predictor": "uniform", **_uniform(race)})
-    return pd.DataFrame(rows, columns=[*RACE_KEY, "predictor", *METRICS])
+    return race_metrics(with_baselines(predicted), PREDICTORS)
 
 
 def summary(scores: pd.DataFrame) -> pd.DataFrame:
@@ -141,16 +96,4 @@ def _fold(frame: pd.DataFrame, start: pd.Timestamp) -> tuple[Fold, pd.DataFrame]
 
 def calibration(predicted: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
     """Predicted win probability against the observed win rate, in equal-width bins."""
-    won = (predicted["finish_position"] == 1).fillna(False).astype(float)
-    edges = np.linspace(0, 1, bins + 1)
-    band = pd.cut(predicted["win_probability"], edges, include_lowest=True)
-    table = (
-        pd.DataFrame({"band": band, "predicted": predicted["win_probability"], "won": won})
-        .groupby("band", observed=True)
-        .agg(
-            runners=("won", "size"), mean_predicted=("predicted", "mean"), win_rate=("won", "mean")
-        )
-        .reset_index()
-    )
-    table["band"] = table["band"].astype(str)
-    return table
+    return calibration_table(predicted, "win_probability", bins)

@@ -40,14 +40,14 @@ def _row(scores: pd.DataFrame, race_no: int, predictor: str) -> pd.Series:
 
 def test_a_model_that_ranks_the_race_right_scores_every_hit(scores: pd.DataFrame) -> None:
     model = _row(scores, 1, "model")
-    assert (model.top1, model.winner_in_top3, model.exact_top3, model.top3_overlap) == (1, 1, 1, 1)
+    assert (model.top1, model.winner_in_top3, model.exact_trio, model.top3_overlap) == (1, 1, 1, 1)
     assert model.log_loss == pytest.approx(-math.log(0.4))
     assert model.brier == pytest.approx((0.36 + 0.09 + 0.04 + 0.01) / 4)
 
 
 def test_a_model_that_ranks_it_backwards_misses(scores: pd.DataFrame) -> None:
     model = _row(scores, 2, "model")
-    assert (model.top1, model.winner_in_top3, model.exact_top3) == (0, 0, 0)
+    assert (model.top1, model.winner_in_top3, model.exact_trio) == (0, 0, 0)
     assert model.top3_overlap == pytest.approx(2 / 3)  # gates 2 and 3 placed, 1 did not
     assert model.log_loss == pytest.approx(-math.log(0.1))
 
@@ -56,7 +56,7 @@ def test_the_uniform_baseline_is_its_expectation_not_a_tie_order(scores: pd.Data
     uniform = _row(scores, 1, "uniform")
     assert uniform.top1 == pytest.approx(1 / 4)
     assert uniform.winner_in_top3 == pytest.approx(3 / 4)
-    assert uniform.exact_top3 == pytest.approx(1 / 4)  # one of the 4 possible trios
+    assert uniform.exact_trio == pytest.approx(1 / 4)  # one of the 4 possible trios
     assert uniform.top3_overlap == pytest.approx(3 / 4)
     assert uniform.log_loss == pytest.approx(math.log(4))
 

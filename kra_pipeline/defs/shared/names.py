@@ -23,6 +23,10 @@ MARKET_MONTH_GRID_ASSETS: dict[str, str] = {
 MARKET_MONTH_SALES_ASSET = "market_month_sales"  # API179_1
 # The job `kra backfill --market` launches: every month market asset.
 MARKET_HISTORY_JOB = "market_history_job"
+# The race morning: collect the day's card (body weights, scratches) and predict from it.
+PREDICT_MORNING_JOB = "predict_race_morning_card"
+PREDICT_MORNING_SCHEDULE = "predict_race_morning"
+TRACK_RECORD_ASSET = "prediction_track_record"
 
 # The Dagster concurrency pool of every step that calls KRA, and the resource key of the client.
 KRA_POOL = "kra_open_api"

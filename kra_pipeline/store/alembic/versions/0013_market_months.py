@@ -1,8 +1,8 @@
 """The market by meet x month: pool grid cells (API28_1/29_1/30_1), pool sales (API179_1) and
 the test records found among the grids (kept, never deleted).
 
-Revision ID: 0012
-Revises: 0011 (the integrator re-chains this after any other 0012)
+Revision ID: 0013
+Revises: 0012 (prediction cards)
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
