@@ -182,6 +182,10 @@ def check_dividends(grid: Iterable[PoolCombination], sales: Iterable[PoolSales])
     return failures
 
 
+# The lowest price KRA pays: the stake back, however heavily a runner is backed.
+FLOOR_ODDS = 1.0
+
+
 def overround(prices: Iterable[float]) -> tuple[float, int]:
     """Σ 1/odds over the priced cells, and how many cells were capped (left out)."""
     total, capped = 0.0, 0
@@ -195,7 +199,9 @@ def overround(prices: Iterable[float]) -> tuple[float, int]:
 
 def check_overround(grid: Iterable[PoolCombination]) -> list[Failure]:
     """Σ 1/odds of a single-winner pool ≈ 1 / payout share: its prices come from one pot.
-    Capped cells are left out of the sum and may add up to 1/9999.9 each."""
+    Capped cells are left out of the sum and may add up to 1/9999.9 each. A cell at the 1.0
+    floor says only that its backers could not be paid more than their stake back (its 1/odds
+    would be above 1 without the floor), so such a pool is held to the upper bound only."""
     failures = []
     for (race, pool), legs in sorted(by_race_pool(grid).items()):
         if pool in SPLIT_POOLS:
@@ -203,7 +209,8 @@ def check_overround(grid: Iterable[PoolCombination]) -> list[Failure]:
         expected = 1 / PAYOUT_SHARE[pool]
         total, capped = overround(legs.values())
         low, high = expected * (1 - OVERROUND_TOLERANCE), expected * (1 + OVERROUND_TOLERANCE)
-        if total > high or total + capped / CAPPED_ODDS < low:
+        floored = any(0 < odds <= FLOOR_ODDS for odds in legs.values())
+        if total > high or (not floored and total + capped / CAPPED_ODDS < low):
             failures.append(
                 _failure(
                     "overround",
