@@ -3,29 +3,15 @@ and the model learns what the simulator's horses' skill puts into ratings and fo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from kra_pipeline.dataset import entrants
 from kra_pipeline.prediction.evaluation import race_scores, summary, walk_forward
 from kra_pipeline.prediction.features import FEATURES, LeakedFeature
 from kra_pipeline.prediction.model import train
-from kra_pipeline.store.db import dispose_engines, get_engine
-from tests.form.history import FIRST_DAY, LAST_DAY, MEET
 
 CUTOFF = pd.Timestamp("2025-03-30")
 WEEKS = 3
-
-
-@pytest.fixture(scope="module")
-def history(history_file: Path) -> pd.DataFrame:
-    frame = entrants(
-        FIRST_DAY, LAST_DAY, [MEET], form=True, engine=get_engine(f"sqlite:///{history_file}")
-    )
-    dispose_engines()
-    return frame
 
 
 @pytest.fixture(scope="module")
