@@ -16,7 +16,16 @@ from kra_api.caller_secret import fingerprint_secret
 from kra_api.gateway import DagsterGateway
 from kra_api.logging_setup import configure_logging, get_logger
 from kra_api.metrics import Metrics
-from kra_api.routers import collection, entrants, health, jobs, predict, races, usage
+from kra_api.routers import (
+    collection,
+    entrants,
+    health,
+    jobs,
+    predict,
+    races,
+    track_record,
+    usage,
+)
 from kra_api.services.launcher import CollectionLauncher
 from kra_api.services.shared_answer import SharedAnswer
 from kra_api.settings import ApiSettings, ConfigurationError
@@ -134,6 +143,6 @@ def create_app(
         else None
     )
     middleware.install(app)
-    for module in (health, collection, jobs, races, entrants, predict, usage):
+    for module in (health, collection, jobs, races, entrants, predict, track_record, usage):
         app.include_router(module.router)
     return app

@@ -100,6 +100,18 @@ def race_day_partition_key(race_date: str, meet: int | str, today: dt.date | Non
     return race_day_key_text(race_date, meet)
 
 
+class CardKind(StrEnum):
+    """The card a prediction is made from (`prediction.cards.serving_card`), as stored with it
+    and asked for by `GET /api/v2/predict/track-record?card=`."""
+
+    SHEET = "sheet"  # the entry sheet as first seen the evening before, scratches known then
+    MORNING = "morning"  # the race day's card with body weights and scratches, before the off
+    FINAL = "final"  # the collected pre-race card, for analysis only
+
+
+CARD_KINDS = tuple(kind.value for kind in CardKind)
+
+
 # --- run tags --------------------------------------------------------------------------------
 # What kind of work a run is (a JobType value).
 JOB_TYPE_TAG = "kra/job_type"

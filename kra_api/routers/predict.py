@@ -20,6 +20,7 @@ from kra_pipeline.contract import (
     MAX_RACE_NO,
     MEET_CODES,
     MEET_HELP,
+    CardKind,
     race_day_partition_key,
 )
 from kra_pipeline.prediction.artefact import ModelSawTheDay
@@ -35,6 +36,9 @@ class PredictRequest(BaseModel):
     date: str = Field(..., description="Race date YYYYMMDD", examples=["20250622"])
     meet: StrictInt = Field(..., ge=min(MEET_CODES), le=max(MEET_CODES), description=MEET_HELP)
     race_no: StrictInt | None = Field(None, ge=1, le=MAX_RACE_NO, description="omit: every race")
+    card: CardKind | None = Field(
+        None, description="card to predict from; omit: sheet for a day ahead, morning from the day"
+    )
 
     @field_validator("date")
     @classmethod
@@ -64,7 +68,10 @@ async def predict(
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     return await asyncio.to_thread(
-        _answer, lambda: predictions_for_day(body.date, body.meet, body.race_no)
+        _answer,
+        lambda: predictions_for_day(
+            body.date, body.meet, body.race_no, body.card.value if body.card else None
+        ),
     )
 
 

@@ -39,30 +39,43 @@ def _card() -> ModelCard:
     return card
 
 
-def predictions_for_day(race_date: str, meet: int, race_no: int | None) -> dict[str, Any]:
-    """The day's races with each runner's win probability and rank, and the top three."""
-    from kra_pipeline.prediction.cards import prediction_card
+def predictions_for_day(
+    race_date: str, meet: int, race_no: int | None, card: str | None = None
+) -> dict[str, Any]:
+    """The day's races with each runner's win probability and rank, and the top three, from
+    the `card` kind (default: the entry sheet for a day ahead, the morning card from the day on)."""
+    from kra_pipeline.contract import DATE_FORMAT, kst_today
+    from kra_pipeline.prediction.cards import default_card, serving_card
     from kra_pipeline.prediction.model import predict
     from kra_pipeline.store.db import get_engine
     from kra_pipeline.store.predictions import load_predictions
 
+    card = card or default_card(race_date, kst_today().strftime(DATE_FORMAT))
     engine = get_engine()
-    frame = load_predictions(engine, race_date, meet)
+    frame = load_predictions(engine, race_date, meet, card).rename(
+        columns={"made_at": "predicted_at"}
+    )
     source = "stored"
     if frame.empty:
-        card = _card()
-        check_predates(card, race_date)
-        day, _ = prediction_card(engine, race_date, meet)
+        model = _card()
+        check_predates(model, race_date)
+        day = serving_card(engine, race_date, meet, card)
         if day.empty:
             raise NoCard(
-                f"no race card of {race_date} meet {meet} in the race store (nor an entry sheet "
-                "for a day ahead): collect it first (POST /api/v2/collection/)"
+                f"no {card} card of {race_date} meet {meet} in the race store: collect the day "
+                "(POST /api/v2/collection/) or, for a day ahead, fetch its entry sheet"
             )
-        frame = predict(load(card), day).assign(model_version=card.version, predicted_at=None)
+        frame = predict(load(model), day).assign(model_version=model.version, predicted_at=None)
         source = "computed"
     if race_no is not None:
         frame = frame[frame["race_no"] == race_no]
-    return {"date": race_date, "meet": meet, "source": source, "races": _races(frame)}
+    return {
+        "date": race_date,
+        "meet": meet,
+        "card": card,
+        "source": source,
+        "races": _races(frame),
+    }
 
 
 def _races(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ finished, and its finishing position from `entrant_results`: the columns
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Engine, Select, and_, delete, insert, select
@@ -21,9 +22,14 @@ HISTORY_CHUNK_ROWS = 100_000
 
 
 def history_query(
-    date_to: str, *, before: bool = False, meets: Iterable[int] | None = None
+    date_to: str,
+    *,
+    before: bool = False,
+    meets: Iterable[int] | None = None,
+    stored_by: datetime | None = None,
 ) -> Select[tuple[object, ...]]:
-    """Entrants up to `date_to` (strictly before it with `before`), all meets unless given."""
+    """Entrants up to `date_to` (strictly before it with `before`), all meets unless given;
+    with `stored_by`, only the starts whose results the store held before that moment."""
     e, r, res = EntrantRow, RaceRow, EntrantResultRow
     columns = {
         "race_date": e.race_date,
@@ -59,6 +65,8 @@ def history_query(
     )
     if meets is not None:
         query = query.where(e.meet.in_(sorted(meets)))
+    if stored_by is not None:
+        query = query.where(r.results_at.is_not(None), r.results_at < stored_by)
     return query
 
 
@@ -73,7 +81,9 @@ def read_history(engine: Engine, query: Select[tuple[object, ...]]) -> pd.DataFr
     return pd.concat(chunks, ignore_index=True)
 
 
-def point_in_time_form(engine: Engine, targets: pd.DataFrame) -> pd.DataFrame:
+def point_in_time_form(
+    engine: Engine, targets: pd.DataFrame, stored_by: datetime | None = None
+) -> pd.DataFrame:
     """The form of `targets` (rows with HISTORY_COLUMNS: a collected race day, a range of
     them, or an entry sheet not in the store) from every stored start strictly before each
     target's race date. The one path: the `entrant_form` asset, the analysts' frames and
@@ -81,11 +91,13 @@ def point_in_time_form(engine: Engine, targets: pd.DataFrame) -> pd.DataFrame:
 
     The history is read up to the last target date; `compute_form` itself never lets a row of
     the target's own day or later in, so days collected later cannot change earlier form.
+    `stored_by` (a serving card's snapshot time) further keeps only the results the store held
+    before it: a card seen at 18:00 knows nothing of that evening's races collected at 21:30.
     """
     if targets.empty:
         return compute_form(pd.DataFrame(columns=list(HISTORY_COLUMNS)), targets)
     last = str(targets["race_date"].max())
-    history = read_history(engine, history_query(last))
+    history = read_history(engine, history_query(last, stored_by=stored_by))
     return compute_form(history, targets)
 
 

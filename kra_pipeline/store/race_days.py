@@ -83,8 +83,24 @@ def replace_collected_race_day(
         raise ValueError(f"race numbers {sorted(repeated)} appear twice: group entrants first")
     stamp = collected_at or datetime.now(UTC)
     race_rows, card_rows, result_rows = [], [], []
+    with read_session(engine) as session:
+        earlier = {
+            row.race_no: (row.first_collected_at, row.results_at)
+            for row in session.execute(
+                select(RaceRow.race_no, RaceRow.first_collected_at, RaceRow.results_at).where(
+                    *day_filter(RaceRow, race_date, meet, race_numbers)
+                )
+            )
+        }
     for race in races:
-        race_rows.append(_race_row(race, stamp))
+        first, results = earlier.get(race.race_no, (None, None))
+        race_rows.append(
+            {
+                **_race_row(race, stamp),
+                "first_collected_at": first or stamp,
+                "results_at": (results or stamp) if race.is_finished else None,
+            }
+        )
         for entrant in race.entrants:
             if (entrant.race_date, entrant.meet, entrant.race_no) != (
                 race.race_date,

@@ -30,11 +30,16 @@ class ScratchedEntrant:
 
 
 def replace_scratches(
-    engine: Engine, race_date: str, meet: int, items: Iterable[Mapping[str, Any]]
+    engine: Engine,
+    race_date: str,
+    meet: int,
+    items: Iterable[Mapping[str, Any]],
+    fetched_at: datetime | None = None,
 ) -> int:
-    """Store the day's API9_1 rows (duplicates of one gate collapse); returns how many."""
+    """Store the day's API9_1 rows (duplicates of one gate collapse); returns how many. A gate
+    already listed keeps when it was first seen; `fetched_at` (default now) replays a fetch."""
     check_race_day(race_date, meet)
-    stamp = datetime.now(UTC)
+    stamp = fetched_at or datetime.now(UTC)
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     for item in items:
         if compact_date(item.get("rcDate")) not in (race_date, None):
@@ -52,6 +57,16 @@ def replace_scratches(
             "fetched_at": stamp,
         }
     with write_session(engine) as session:
+        known = {
+            (row.race_no, row.gate_no): row.first_seen_at
+            for row in session.execute(
+                select(ScratchRow.race_no, ScratchRow.gate_no, ScratchRow.first_seen_at).where(
+                    *day_filter(ScratchRow, race_date, meet)
+                )
+            )
+        }
+        for key, row in rows.items():
+            row["first_seen_at"] = known.get(key) or stamp
         session.execute(delete(ScratchRow).where(*day_filter(ScratchRow, race_date, meet)))
         if rows:
             session.execute(insert(ScratchRow), list(rows.values()))

@@ -124,6 +124,10 @@ class RaceRow(Base):
     start_time: Mapped[str | None]
     is_finished: Mapped[bool]
     collected_at: Mapped[datetime]
+    # Kept across re-collections: when the store first held the race's card, and when it first
+    # held its results. A card's form counts only results stored before the card was seen.
+    first_collected_at: Mapped[datetime | None]
+    results_at: Mapped[datetime | None]
 
 
 class EntrantRow(Base):
@@ -349,22 +353,27 @@ entrant_form = Table(
 )
 
 
-# Win probabilities of a race day's runners as the model predicted them, with the model version
-# and the time: kept once the day has results, so what was predicted before a race stays known.
+# Win probabilities of a race day's runners as the model predicted them from a named card
+# (`contract.CARD_KINDS`): the card's own snapshot time, when the prediction was made, by which
+# model, and whether the day's results were already stored then (such a row is never scored as
+# a pre-race prediction, and never replaces one).
 race_predictions = Table(
     "race_predictions",
     Base.metadata,
     Column("id", Integer, primary_key=True),
     Column("race_date", RACE_DATE, nullable=False),
     Column("meet", Integer, nullable=False),
+    Column("card", String(16), nullable=False),
     Column("race_no", Integer, nullable=False),
     Column("gate_no", Integer, nullable=False),
     Column("horse_no", String, nullable=False),
     Column("win_probability", Float, nullable=False),
     Column("predicted_rank", Integer, nullable=False),
     Column("model_version", String(64), nullable=False),
-    Column("predicted_at", DateTime, nullable=False),
-    UniqueConstraint("race_date", "meet", "race_no", "gate_no"),
+    Column("card_at", UtcDateTime(), nullable=True),
+    Column("made_at", UtcDateTime(), nullable=False),
+    Column("results_existed", Boolean, nullable=False),
+    UniqueConstraint("race_date", "meet", "card", "race_no", "gate_no"),
 )
 
 
@@ -471,6 +480,9 @@ class ScratchRow(Base):
     reason: Mapped[str | None]
     raw: Mapped[dict[str, Any]]
     fetched_at: Mapped[datetime]
+    # Kept across re-fetches of the day: when the scratch was first known (a card of an
+    # earlier time must not know it).
+    first_seen_at: Mapped[datetime | None]
 
 
 class FirstSeenCardRow(Base):

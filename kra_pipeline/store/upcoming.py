@@ -37,14 +37,19 @@ _COLUMNS = tuple(
 
 
 def keep_first_seen(
-    engine: Engine, race_date: str, meet: int, rows: Sequence[EntrySheetRow]
+    engine: Engine,
+    race_date: str,
+    meet: int,
+    rows: Sequence[EntrySheetRow],
+    seen_at: datetime | None = None,
 ) -> int:
-    """Add the entrants not seen before (returns how many), touch the others."""
+    """Add the entrants not seen before (returns how many), touch the others; `seen_at`
+    (default now) replays a fetch of another time."""
     check_race_day(race_date, meet)
     strays = sorted({row.race_date for row in rows} - {race_date})
     if strays:
         raise ValueError(f"entry-sheet rows of {strays} handed in for {race_date}")
-    now = datetime.now(UTC)
+    now = seen_at or datetime.now(UTC)
     table = FirstSeenCardRow
     with write_session(engine) as session:
         seen = {

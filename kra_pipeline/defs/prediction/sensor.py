@@ -1,5 +1,6 @@
 """Predict the days ahead as soon as their cards are in: a new entry sheet of today or the next
-days asks for that day's predictions, once per sheet, while a race model exists."""
+days asks for that day's predictions from the `sheet` card, once per sheet, while a race model
+exists."""
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -25,6 +26,11 @@ from kra_pipeline.defs.shared.partitions import MEETS, race_day_key
 from kra_pipeline.prediction import artefact
 
 
+def card_run_config(kind: c.CardKind) -> dict:
+    """The run config that makes `race_predictions` predict from the `kind` card."""
+    return {"ops": {names.PREDICTIONS_ASSET: {"config": {"card": kind.value}}}}
+
+
 def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> list[RunRequest]:
     """A request per day ahead (today included) whose newest entry sheet listed entrants and is
     newer than the day's newest predictions."""
@@ -45,6 +51,7 @@ def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> 
                     run_key=f"predict:{partition}:{sheet.storage_id}",
                     partition_key=race_day_key(race_date, meet),
                     asset_selection=[AssetKey(names.PREDICTIONS_ASSET)],
+                    run_config=card_run_config(c.CardKind.SHEET),
                     tags=c.job_type_tags(c.JobType.PREDICTION),
                 )
             )

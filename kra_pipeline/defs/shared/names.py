@@ -14,6 +14,10 @@ SCRATCHES_ASSET = "race_day_scratches"  # API9_1 raceHorseCancelInfo_1
 TRACK_ASSET = "race_day_track"
 ENTRY_SHEET_ASSET = "upcoming_entry_sheet"
 COLLECT_MARKET_JOB = "collect_race_market"
+# The race morning: collect the day's card (body weights, scratches) and predict from it.
+PREDICT_MORNING_JOB = "predict_race_morning_card"
+PREDICT_MORNING_SCHEDULE = "predict_race_morning"
+TRACK_RECORD_ASSET = "prediction_track_record"
 
 # The Dagster concurrency pool of every step that calls KRA, and the resource key of the client.
 KRA_POOL = "kra_open_api"

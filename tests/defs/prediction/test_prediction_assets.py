@@ -33,12 +33,13 @@ def store(history_file: Path, tmp_path: Path) -> str:
     dispose_engines()
 
 
-def _predict(instance: DagsterInstance, url: str, day: str):
+def _predict(instance: DagsterInstance, url: str, day: str, card: str = ""):
     return materialize(
         [race_predictions],
         partition_key=f"{day}|{MEET}",
         instance=instance,
         resources={"race_store": RaceStoreResource(database_url=url)},
+        run_config={"ops": {names.PREDICTIONS_ASSET: {"config": {"card": card}}}},
         raise_on_error=False,
     )
 
@@ -76,8 +77,10 @@ def test_train_then_predict_a_later_day_and_keep_it(store: str) -> None:
         assert sums.to_numpy() == pytest.approx(1.0)
 
         again = _predict(instance, store, day)  # the day has results now: nothing is redone
-        assert _metadata(again)["kept"] is True
+        races = sorted(set(stored["race_no"]))
+        assert _metadata(again)["kept_races"] == races and _metadata(again)["stored_races"] == []
         assert load_predictions(get_engine(store), day, MEET).equals(stored)
+        assert stored["results_existed"].all()  # predicted after the results: never pre-race
 
         hindsight = _predict(instance, store, card.trained_until)
         assert not hindsight.success
@@ -106,9 +109,9 @@ def test_a_day_ahead_is_predicted_from_its_entry_sheet_and_kept_after_its_result
         assert upcoming_prediction_requests(instance, as_of)  # a sheet, no predictions yet
         assert materialize([race_model], instance=instance, resources=resources,
                            run_config=config).success  # fmt: skip
-        ahead = _predict(instance, store, day)
+        ahead = _predict(instance, store, day, c.CardKind.SHEET.value)
         assert ahead.success
-        assert _metadata(ahead)["card"] == "entry sheet"
+        assert _metadata(ahead)["card"] == c.CardKind.SHEET
         stored = load_predictions(engine, day, MEET)
         assert sorted(zip(stored["race_no"], stored["gate_no"], strict=True)) == sorted(
             (row.race_no, row.gate_no) for row in sheet
@@ -117,6 +120,7 @@ def test_a_day_ahead_is_predicted_from_its_entry_sheet_and_kept_after_its_result
         assert upcoming_prediction_requests(instance, as_of) == []  # predicted since the sheet
 
         write_race_days(engine, {(day, MEET): race_days[(day, MEET)]})  # the day is run
-        after = _predict(instance, store, day)
-        assert _metadata(after)["kept"] is True
+        after = _predict(instance, store, day, c.CardKind.SHEET.value)
+        assert _metadata(after)["kept_races"] == sorted(set(stored["race_no"]))
         assert load_predictions(engine, day, MEET).equals(stored)
+        assert not stored["results_existed"].any()  # made from the sheet, before the results
