@@ -7,6 +7,7 @@ ever predicted by a model trained on earlier days.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -60,15 +61,26 @@ def week_starts(cutoff: pd.Timestamp, weeks: int) -> list[pd.Timestamp]:
     return [cutoff - pd.Timedelta(days=7 * n) for n in range(weeks, 0, -1)]
 
 
+# A card loader: (race date YYYYMMDD, meet) -> that day's card as served (entrants with form).
+CardLoader = Callable[[str, int], pd.DataFrame]
+# What scoring reads from the collected day, whatever card the prediction was made from.
+OUTCOME = ["finish_position", "win_odds"]
+ENTRANT = [*RACE_KEY, "gate_no"]
+
+
 def walk_forward(
-    frame: pd.DataFrame, cutoff: pd.Timestamp, weeks: int = 8
+    frame: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    weeks: int = 8,
+    card: CardLoader | None = None,
 ) -> tuple[pd.DataFrame, list[Fold]]:
-    """Per week before `cutoff`: train on the rows before it and predict its races. Answers
-    every predicted runner (with its fold's week) and the folds; score with race_scores."""
+    """Per week before `cutoff`: train on the collected results before it and predict its
+    race days from `card` (default: the collected card in `frame`). Answers every predicted
+    runner (with its fold's week, its result and final odds) and the folds."""
     predicted: list[pd.DataFrame] = []
     folds: list[Fold] = []
     for start in week_starts(cutoff, weeks):
-        scored = _fold(frame, start)
+        scored = _fold(frame, start, card)
         if scored is not None:
             fold, week = scored
             folds.append(fold)
@@ -78,11 +90,30 @@ def walk_forward(
     return pd.concat(predicted, ignore_index=True), folds
 
 
-def _fold(frame: pd.DataFrame, start: pd.Timestamp) -> tuple[Fold, pd.DataFrame] | None:
+def _served(frame: pd.DataFrame, week: pd.DataFrame, card: CardLoader) -> pd.DataFrame:
+    """The week's days as `card` serves them, each runner given its collected result and
+    final odds (a runner the card lists but that did not start has no result: it lost)."""
+    days = week[["race_date", "meet"]].drop_duplicates()
+    cards = [card(d.strftime("%Y%m%d"), int(m)) for d, m in days.itertuples(index=False)]
+    cards = [c for c in cards if len(c)]
+    if not cards:
+        return week.iloc[0:0]
+    served = pd.concat(cards, ignore_index=True).drop(columns=OUTCOME, errors="ignore")
+    served["race_date"] = pd.to_datetime(served["race_date"])
+    outcome = frame[[*ENTRANT, *OUTCOME]].astype({"meet": "int64", "race_no": "int64"})
+    served = served.astype({"meet": "int64", "race_no": "int64", "gate_no": "int64"})
+    return served.merge(outcome.astype({"gate_no": "int64"}), on=ENTRANT, how="left")
+
+
+def _fold(
+    frame: pd.DataFrame, start: pd.Timestamp, card: CardLoader | None
+) -> tuple[Fold, pd.DataFrame] | None:
     """The week from `start` predicted by a model of the days before it; None for a week
     without runners or with too little history before it."""
     end = start + pd.Timedelta(days=7)
     week = runners(frame[(frame["race_date"] >= start) & (frame["race_date"] < end)])
+    if card is not None and not week.empty:
+        week = _served(frame, week, card)
     if week.empty:
         return None
     try:

@@ -207,7 +207,8 @@ def log_loss_gain(
     minus the predictor's, positive = better) on the races both scored, with its interval."""
     per_race = race_metrics(predicted, [predictor, baseline])
     wide = per_race.pivot_table(index=RACE_KEY, columns="predictor", values="log_loss").dropna()
-    gain = (wide[baseline] - wide[predictor]).to_numpy() if len(wide) else np.array([])
+    both = len(wide) and {predictor, baseline} <= set(wide.columns)
+    gain = (wide[baseline] - wide[predictor]).to_numpy() if both else np.array([])
     if not len(gain):
         return {"value": np.nan, "low": np.nan, "high": np.nan, "races": 0}
     boot = _race_counts(len(gain), draws, seed) @ gain / len(gain)

@@ -3,29 +3,15 @@ and the model learns what the simulator's horses' skill puts into ratings and fo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from kra_pipeline.dataset import entrants
 from kra_pipeline.prediction.evaluation import race_scores, summary, walk_forward
 from kra_pipeline.prediction.features import FEATURES, LeakedFeature
 from kra_pipeline.prediction.model import train
-from kra_pipeline.store.db import dispose_engines, get_engine
-from tests.form.history import FIRST_DAY, LAST_DAY, MEET
 
 CUTOFF = pd.Timestamp("2025-03-30")
 WEEKS = 3
-
-
-@pytest.fixture(scope="module")
-def history(history_file: Path) -> pd.DataFrame:
-    frame = entrants(
-        FIRST_DAY, LAST_DAY, [MEET], form=True, engine=get_engine(f"sqlite:///{history_file}")
-    )
-    dispose_engines()
-    return frame
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +80,23 @@ def test_the_margin_over_random_is_outside_the_fold_to_fold_spread(walked) -> No
         }
     )
     assert (gain.mean() > gain.std()).all(), gain
+
+
+def test_a_week_is_predicted_from_the_card_the_loader_serves(history) -> None:
+    """The loader's card is what is predicted (a runner it marks scratched gets nothing); the
+    result scored is the collected one."""
+    asked: list[tuple[str, int]] = []
+
+    def sheet(day: str, meet: int) -> pd.DataFrame:
+        asked.append((day, meet))
+        card = history[history["race_date"] == pd.Timestamp(day)].copy()
+        card.loc[card.index[0], "is_scratched"] = True
+        return card.drop(columns=["finish_position", "win_odds"])
+
+    predicted, folds = walk_forward(history, CUTOFF, 1, card=sheet)
+    assert len(folds) == 1 and asked
+    week = history[(history["race_date"] >= folds[0].week_start) & (history["race_date"] < CUTOFF)]
+    first_runners = week.groupby("race_date").head(1)
+    merged = predicted.merge(first_runners[["race_date", "race_no", "gate_no"]], how="inner")
+    assert merged.empty
+    assert predicted["finish_position"].notna().any() and predicted["win_odds"].notna().any()
