@@ -143,6 +143,31 @@ def test_prices_not_from_one_pot_break_the_overround(day: Day, factor: float) ->
     assert len(failures) == 1 and "73% payout" in failures[0].reason
 
 
+def test_a_price_at_the_floor_holds_the_win_pool_to_its_upper_bound_only(day: Day) -> None:
+    """A runner backed past what the pot can pay is priced 1.0: the pool's Σ1/odds then falls
+    short of the take's, which is no defect; too high a sum still is."""
+    race = 2
+    favourite = min(
+        (r for r in day.grid if (r.race_no, r.pool) == (race, "WIN")), key=lambda r: r.odds
+    )
+    floored = repriced(
+        day.grid, race, "WIN", lambda odds, legs: 1.0 if legs == favourite.legs else odds * 20
+    )
+    unfloored = repriced(
+        day.grid, race, "WIN", lambda odds, legs: 1.1 if legs == favourite.legs else odds * 20
+    )
+    too_high = repriced(
+        day.grid, race, "WIN", lambda odds, legs: 1.0 if legs == favourite.legs else odds * 0.5
+    )
+
+    def failing(grid: list[GridRow]) -> list[tuple[int, str]]:
+        return [(f.race_no, f.pool) for f in check_overround(grid) if f.race_no == race]
+
+    assert failing(floored) == []
+    assert failing(unfloored) == [(race, "WIN")]
+    assert failing(too_high) == [(race, "WIN")]
+
+
 def test_a_turnover_that_leaves_half_a_ticket_is_found(day: Day) -> None:
     row = max((r for r in day.sales if r.pool == "TRI"), key=lambda r: r.winners[0].dividend)
     dividend = row.winners[0].dividend
