@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from kra_pipeline.prediction.artefact import ModelCard, check_predates, latest_card, load
+from kra_pipeline.prediction.artefact import ModelCard, check_predates, load, served_card
 
 
 class NoModel(LookupError):
@@ -30,7 +30,7 @@ def model_info() -> dict[str, Any]:
 
 
 def _card() -> ModelCard:
-    card = latest_card()
+    card = served_card()
     if card is None:
         raise NoModel(
             "no race model yet: materialize race_model (Dagster UI, or "

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from kra_pipeline.dataset import entrants
-from kra_pipeline.prediction.artefact import save
 from kra_pipeline.prediction.model import train
+from kra_pipeline.prediction.registry import SCORE_COLUMNS, register
 from kra_pipeline.store.db import dispose_engines, get_engine
 from tests.api.conftest import HEADERS_A
 from tests.form.history import FIRST_DAY, MEET, copy_store
@@ -35,7 +36,8 @@ def client(
 
 def _train_until(day: str) -> str:
     frame = entrants(FIRST_DAY, day, [MEET], form=True, engine=get_engine())
-    return save(train(frame), evaluation=[]).version
+    scores = pd.DataFrame(columns=list(SCORE_COLUMNS))
+    return register(train(frame), [], scores, backtest=False).card.version
 
 
 def _race_day_after(day: str) -> str:
