@@ -13,6 +13,7 @@ from kra_cli.demo import demo_command
 from kra_cli.diagnose import diagnose_command
 from kra_cli.export import export_command
 from kra_cli.keys import keys_command
+from kra_cli.model import model_command
 from kra_cli.stack import up_command
 from kra_simulator.cli import simulator_command
 
@@ -28,6 +29,7 @@ _COMMANDS = (
     diagnose_command,
     export_command,
     keys_command,
+    model_command,
     simulator_command,
     up_command,
 )

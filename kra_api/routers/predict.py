@@ -13,6 +13,7 @@ from kra_api.schemas import check_race_date
 from kra_api.services.predictions import (
     NoCard,
     NoModel,
+    NotServed,
     model_info,
     predictions_for_day,
 )
@@ -53,7 +54,7 @@ def _answer(call: Any) -> Any:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
     except ModelSawTheDay as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    except NoCard as exc:
+    except (NoCard, NotServed) as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
 
 
@@ -77,5 +78,6 @@ async def predict(
 
 @router.get("/model-info")
 async def get_model_info(_caller: Annotated[Caller, Depends(require_read)]) -> dict[str, Any]:
-    """The newest model: features, training window, data hash and walk-forward evaluation."""
+    """The served model: version, training window, features, walk-forward evaluation and the
+    promotion record (when, why, both figures); 404 with the reason while none is served."""
     return await asyncio.to_thread(_answer, model_info)

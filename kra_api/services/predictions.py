@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from kra_pipeline.prediction.artefact import ModelCard, check_predates, latest_card, load
+from kra_pipeline.prediction.artefact import ModelCard, check_predates, load, served_card
 
 
 class NoModel(LookupError):
@@ -22,15 +22,29 @@ class NoCard(LookupError):
     """The race store has no card of that day."""
 
 
+class NotServed(LookupError):
+    """No race model is served (none trained yet, or only backtests)."""
+
+
 def model_info() -> dict[str, Any]:
-    card = _card()
+    """The served model: version, training window, features, evaluation per week and the
+    promotion that made it the served one (when, why, both figures)."""
+    from kra_pipeline.prediction.registry import promotion_of
+
+    card = served_card()
+    if card is None:
+        raise NotServed(
+            "no race model is served: materialize race_model with the default cut-off (a "
+            "backtest is never served), or serve a saved one with `kra model promote VERSION`"
+        )
     info = asdict(card)
     info.pop("path")  # a server path is the operator's business, not the caller's
+    info["promotion"] = promotion_of(card.version)
     return info
 
 
 def _card() -> ModelCard:
-    card = latest_card()
+    card = served_card()
     if card is None:
         raise NoModel(
             "no race model yet: materialize race_model (Dagster UI, or "

@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 
 from kra_pipeline.races.models import RACE_FIELDS, Race, RaceEntrant
 from kra_pipeline.store.day_rows import read_race_day_rows
@@ -122,6 +122,13 @@ def replace_collected_race_day(
                 session.execute(insert(table), rows)
         if result_rows:
             session.execute(insert(EntrantResultRow), result_rows)
+
+
+def newest_finished_race_day(engine: Engine) -> str | None:
+    """The latest race date (YYYYMMDD) with a finished race in the store, None when none."""
+    query = select(func.max(RaceRow.race_date)).where(RaceRow.is_finished.is_(True))
+    with read_session(engine) as session:
+        return session.execute(query).scalar_one_or_none()
 
 
 def load_collected_race_day(engine: Engine, race_date: str, meet: int) -> list[Race]:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from kra_pipeline.dataset import entrants
-from kra_pipeline.prediction.artefact import save
 from kra_pipeline.prediction.model import train
+from kra_pipeline.prediction.registry import SCORE_COLUMNS, register
 from kra_pipeline.store.db import dispose_engines, get_engine
 from tests.api.conftest import HEADERS_A
 from tests.form.history import FIRST_DAY, MEET, copy_store
@@ -35,7 +36,8 @@ def client(
 
 def _train_until(day: str) -> str:
     frame = entrants(FIRST_DAY, day, [MEET], form=True, engine=get_engine())
-    return save(train(frame), evaluation=[]).version
+    scores = pd.DataFrame(columns=list(SCORE_COLUMNS))
+    return register(train(frame), [], scores, backtest=False).card.version
 
 
 def _race_day_after(day: str) -> str:
@@ -47,12 +49,15 @@ def _race_day_after(day: str) -> str:
 
 
 def test_no_model_is_503_saying_what_to_do(client: TestClient) -> None:
-    for answer in (
-        client.get("/api/v2/predict/model-info", headers=HEADERS_A),
-        client.post("/api/v2/predict/", json={"date": "20250302", "meet": MEET}, headers=HEADERS_A),
-    ):
-        assert answer.status_code == 503
-        assert "materialize race_model" in answer.json()["detail"]
+    answer = client.post(
+        "/api/v2/predict/", json={"date": "20250302", "meet": MEET}, headers=HEADERS_A
+    )
+    assert answer.status_code == 503
+    assert "materialize race_model" in answer.json()["detail"]
+    info = client.get("/api/v2/predict/model-info", headers=HEADERS_A)
+    assert info.status_code == 404
+    assert "no race model is served" in info.json()["detail"]
+    assert "kra model promote" in info.json()["detail"]
 
 
 def test_predictions_from_a_model_trained_before_the_day(client: TestClient) -> None:
@@ -60,6 +65,8 @@ def test_predictions_from_a_model_trained_before_the_day(client: TestClient) -> 
     info = client.get("/api/v2/predict/model-info", headers=HEADERS_A).json()
     assert info["version"] == version and info["trained_until"] <= CUTOFF_DAY
     assert "win_odds" not in info["features"] and "path" not in info
+    assert info["promotion"]["version"] == version and info["promotion"]["promoted"] is True
+    assert info["promotion"]["reason"] == "no model was served" and info["promotion"]["at"]
 
     day = _race_day_after(CUTOFF_DAY)
     answer = client.post("/api/v2/predict/", json={"date": day, "meet": MEET}, headers=HEADERS_A)

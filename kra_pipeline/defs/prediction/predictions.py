@@ -59,7 +59,7 @@ def race_predictions(
 ) -> MaterializeResult:
     race_date, meet = split_race_day_key(context.partition_key)
     kind = config.card or default_card(race_date, c.kst_today().strftime(c.DATE_FORMAT))
-    model = artefact.latest_card()
+    model = artefact.served_card()
     if model is None:
         raise Failure("no race model yet: materialize race_model first", allow_retries=False)
     try:

@@ -1,6 +1,6 @@
 """Predict the days ahead as soon as their cards are in: a new entry sheet of today or the next
 days asks for that day's predictions from the `sheet` card, once per sheet, while a race model
-exists."""
+is served."""
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -65,8 +65,8 @@ def upcoming_prediction_requests(instance: DagsterInstance, today: datetime) -> 
     description="Predict today and the days ahead once their entry sheets are fetched.",
 )
 def predict_upcoming_days(context: SensorEvaluationContext) -> Iterator[RunRequest | SkipReason]:
-    if artefact.latest_card() is None:
-        yield SkipReason(f"no race model yet: materialize {names.MODEL_ASSET} first")
+    if artefact.served_card() is None:
+        yield SkipReason(f"no race model served yet: materialize {names.MODEL_ASSET} first")
         return
     requests = upcoming_prediction_requests(context.instance, datetime.now(KST))
     yield from requests

@@ -1,8 +1,12 @@
 """race_model trains before its cut-off and saves a versioned artefact; race_predictions
-predicts a later day, keeps what it predicted once results exist, and refuses hindsight."""
+predicts a later day, keeps what it predicted once results exist, and refuses hindsight.
+
+The model is trained before the days from the cut-off on are collected (as it is in service): a
+model trained with a cut-off before results already stored is a backtest, never served."""
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +20,7 @@ from kra_pipeline.defs.prediction.sensor import upcoming_prediction_requests
 from kra_pipeline.defs.shared import names
 from kra_pipeline.defs.shared.resources import RaceStoreResource
 from kra_pipeline.kra.upcoming import parse_entry_sheet
-from kra_pipeline.prediction.artefact import latest_card
+from kra_pipeline.prediction.artefact import served_card
 from kra_pipeline.store.db import dispose_engines, get_engine
 from kra_pipeline.store.predictions import load_predictions
 from kra_pipeline.store.upcoming import keep_first_seen
@@ -28,9 +32,17 @@ CUTOFF = "20250301"
 
 @pytest.fixture
 def store(history_file: Path, tmp_path: Path) -> str:
+    """The history before CUTOFF: the race days from it on are collected after training."""
     url = copy_store(history_file, tmp_path / "races.sqlite")
+    with get_engine(url).begin() as connection:
+        connection.exec_driver_sql("delete from races where race_date >= ?", (CUTOFF,))
     yield url
     dispose_engines()
+
+
+def _collect_after_cutoff(url: str, race_days: RaceDays) -> None:
+    later = {k: v for k, v in race_days.items() if CUTOFF <= k[0] <= LAST_DAY}
+    write_race_days(get_engine(url), later)
 
 
 def _predict(instance: DagsterInstance, url: str, day: str, card: str = ""):
@@ -49,7 +61,7 @@ def _metadata(result) -> dict:
     return {k: v.value for k, v in event.materialization.metadata.items()}
 
 
-def test_train_then_predict_a_later_day_and_keep_it(store: str) -> None:
+def test_train_then_predict_a_later_day_and_keep_it(store: str, race_days: RaceDays) -> None:
     resources = {"race_store": RaceStoreResource(database_url=store)}
     config = {"ops": {"race_model": {"config": {"cutoff": CUTOFF, "evaluation_weeks": 2}}}}
     with instance_for_test() as instance:
@@ -57,12 +69,23 @@ def test_train_then_predict_a_later_day_and_keep_it(store: str) -> None:
             [race_model], instance=instance, resources=resources, run_config=config
         )
         assert trained.success
-        card = latest_card()
+        _collect_after_cutoff(store, race_days)
+        card = served_card()
         assert card is not None and card.trained_until < CUTOFF
         assert Path(card.path, "model.joblib").exists()
         metadata = _metadata(trained)
         assert metadata["version"] == card.version and metadata["data_hash"] == card.data_hash
         assert "uniform" in metadata["evaluation"] and "market" in metadata["evaluation"]
+        assert metadata["served"] is True and metadata["backtest"] is False
+        png = metadata["calibration"].split("data:image/png;base64,")[1].split(")")[0]
+        assert base64.b64decode(png).startswith(b"\x89PNG\r\n\x1a\n")
+        assert "log_loss_model" in metadata["per_fold"]
+
+        past = {"ops": {"race_model": {"config": {"cutoff": "20250215", "evaluation_weeks": 1}}}}
+        backtest = materialize([race_model], instance=instance, resources=resources,
+                               run_config=past)  # fmt: skip
+        assert _metadata(backtest)["backtest"] is True and _metadata(backtest)["served"] is False
+        assert served_card() == card  # a backtest never replaces the served model
 
         days = sorted({d for d, in get_engine(store).connect().exec_driver_sql(
             "select distinct race_date from races where race_date >= ? order by race_date",
