@@ -128,7 +128,6 @@ def parse_grid_rows(api: str, items: Iterable[Mapping[str, Any]]) -> PoolGrid:
     if api not in GRID_APIS:
         raise ValueError(f"{api} is not a month grid API: use one of {', '.join(GRID_APIS)}")
     grid = PoolGrid()
-    seen: dict[tuple[Any, ...], int] = {}
     pools: dict[Any, str | None] = {}  # a month repeats a few names and races many times
     races: dict[tuple[Any, Any, Any], tuple[str, int, int]] = {}
     for item in items:
@@ -148,16 +147,5 @@ def parse_grid_rows(api: str, items: Iterable[Mapping[str, Any]]) -> PoolGrid:
         if where not in races:
             races[where] = race_of(api, item)
         race_date, meet, race_no = races[where]
-        row = GridRow(race_date, meet, race_no, pool, _legs(api, item, pool), odds, dict(item))
-        key = (race_date, meet, *row.key)
-        if key in seen:
-            index = seen[key]
-            if grid.combinations[index].odds == row.odds:
-                grid.duplicates += 1
-            else:
-                grid.conflicts += 1
-                grid.combinations[index] = row
-            continue
-        seen[key] = len(grid.combinations)
-        grid.combinations.append(row)
+        grid.add(GridRow(race_date, meet, race_no, pool, _legs(api, item, pool), odds, dict(item)))
     return grid

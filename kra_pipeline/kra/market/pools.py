@@ -93,6 +93,22 @@ class PoolGrid:
     placeholders: int = 0
     conflicts: int = 0
     unknown_pools: set[str] = field(default_factory=set)
+    # Where each (date, meet, race, pool, legs) sits in `combinations`.
+    _index: dict[tuple[Any, ...], int] = field(default_factory=dict, repr=False, compare=False)
+
+    def add(self, combination: PoolCombination) -> None:
+        """Keep a combination; one sent again keeps its last price (a differing price counts
+        as a conflict, the same one as a duplicate)."""
+        key = (combination.race_date, combination.meet, *combination.key)
+        index = self._index.get(key)
+        if index is None:
+            self._index[key] = len(self.combinations)
+            self.combinations.append(combination)
+        elif self.combinations[index].odds == combination.odds:
+            self.duplicates += 1
+        else:
+            self.conflicts += 1
+            self.combinations[index] = combination
 
     def pool_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(POOL_CODES, 0)
@@ -117,7 +133,6 @@ def parse_pool_rows(items: Iterable[Mapping[str, Any]], *, keep_raw: bool = Fals
     """Normalise API160_1 or API301 rows; the last price wins when a combination repeats.
     With `keep_raw`, rows are GridRows carrying their item (the month grids' per-day route)."""
     grid = PoolGrid()
-    seen: dict[tuple[str, int, int, str, tuple[int, ...]], int] = {}
     for item in items:
         pool = pool_of(item.get("pool"))
         if pool is None:
@@ -138,18 +153,7 @@ def parse_pool_rows(items: Iterable[Mapping[str, Any]], *, keep_raw: bool = Fals
             "legs": _legs(item, pool),
             "odds": float(odds),
         }
-        combination = GridRow(**fields, raw=dict(item)) if keep_raw else PoolCombination(**fields)
-        key = (race_date, combination.meet, *combination.key)
-        if key in seen:
-            index = seen[key]
-            if grid.combinations[index].odds == combination.odds:
-                grid.duplicates += 1
-            else:
-                grid.conflicts += 1
-                grid.combinations[index] = combination
-            continue
-        seen[key] = len(grid.combinations)
-        grid.combinations.append(combination)
+        grid.add(GridRow(**fields, raw=dict(item)) if keep_raw else PoolCombination(**fields))
     return grid
 
 
