@@ -130,18 +130,28 @@ def undone_partitions(
     return {key: missing for key, missing in lacking.items() if missing}
 
 
+def _stopped_and_reset(
+    instance: DagsterInstance, now: datetime, resumable: frozenset[AssetKey]
+) -> Iterator[tuple[RunRecord, list[AssetKey], dict[str, str]]]:
+    """Quota-stopped runs whose quota has reset and that planned some of `resumable`: each with
+    those assets and the tags a resuming run carries."""
+    for record in quota_stopped_runs(instance, now):
+        run = record.dagster_run
+        assets = sorted(planned_assets(instance, record) & resumable, key=str)
+        if not assets or not reset_passed(record, now):
+            continue
+        tags = {name: run.tags[name] for name in _KEPT_TAGS if name in run.tags}
+        tags[RESUMES_RUN_TAG] = run.run_id
+        yield record, assets, tags
+
+
 def resume_requests(instance: DagsterInstance, now: datetime) -> list[RunRequest]:
     """For every quota-stopped run whose quota has reset, requests for the race days it left
     undone: days lacking the same assets go together, in batches the backfill policy allows,
     so no stored day is fetched again. Run keys make each request once, however many ticks."""
     requests = []
-    for record in quota_stopped_runs(instance, now):
+    for record, assets, tags in _stopped_and_reset(instance, now, RESUMABLE_ASSET_KEYS):
         run = record.dagster_run
-        assets = sorted(planned_assets(instance, record) & RESUMABLE_ASSET_KEYS, key=str)
-        if not assets or not reset_passed(record, now):
-            continue
-        tags = {name: run.tags[name] for name in _KEPT_TAGS if name in run.tags}
-        tags[RESUMES_RUN_TAG] = run.run_id
         by_missing: dict[tuple[AssetKey, ...], list[str]] = {}
         for key, missing in undone_race_days(instance, record, assets).items():
             by_missing.setdefault(missing, []).append(key)
@@ -166,13 +176,8 @@ def month_resume_requests(instance: DagsterInstance, now: datetime) -> list[RunR
     """For every quota-stopped run of the meet-month market assets whose quota has reset, one
     request per meet-month it left undone, for the assets that month still lacks."""
     requests = []
-    for record in quota_stopped_runs(instance, now):
+    for record, assets, tags in _stopped_and_reset(instance, now, MONTH_ASSET_KEYS):
         run = record.dagster_run
-        assets = sorted(planned_assets(instance, record) & MONTH_ASSET_KEYS, key=str)
-        if not assets or not reset_passed(record, now):
-            continue
-        tags = {name: run.tags[name] for name in _KEPT_TAGS if name in run.tags}
-        tags[RESUMES_RUN_TAG] = run.run_id
         keys = month_keys_of_run(dict(run.tags))
         for key, missing in sorted(undone_partitions(instance, record, assets, keys).items()):
             names = "+".join(asset.to_user_string() for asset in missing)
