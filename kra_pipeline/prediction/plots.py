@@ -17,26 +17,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from kra_pipeline.prediction.scoring import calibration_table
+
 OVER = "#d62728"  # says more than happens: over-confident
 UNDER = "#1f77b4"  # says less than happens: under-confident
 Z95 = 1.96
 
 
 def reliability_bins(predicted: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
-    """Runners grouped by predicted win probability into bins of equal count (the
-    probabilities crowd below 0.3, where equal widths would leave most bins empty): per bin the
-    runners, the mean prediction and the observed win rate with its Wilson 95% interval."""
-    won = (predicted["finish_position"] == 1).fillna(False).astype(float)
-    p = predicted["win_probability"].astype(float)
-    band = pd.qcut(p.rank(method="first"), q=min(bins, max(len(p), 1)), labels=False)
-    table = (
-        pd.DataFrame({"band": band, "predicted": p, "won": won})
-        .groupby("band")
-        .agg(
-            runners=("won", "size"), mean_predicted=("predicted", "mean"), win_rate=("won", "mean")
-        )
-        .reset_index(drop=True)
-    )
+    """`scoring.calibration_table` over bands of about equal count (the probabilities crowd
+    below 0.3, where equal widths would leave most bands empty), with the observed win rate's
+    Wilson 95% interval."""
+    p = predicted["win_probability"].dropna().astype(float)
+    edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1))) if len(p) else [0.0, 1.0]
+    table = calibration_table(predicted, "win_probability", list(edges))
     low, high = _wilson(table["win_rate"].to_numpy(), table["runners"].to_numpy())
     return table.assign(low=low, high=high)
 
