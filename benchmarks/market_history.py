@@ -34,12 +34,11 @@ import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from market_months import months, race_facts
+from market_months import Tally, months, race_facts
 
 from kra_pipeline.kra.client import KraClient
 from kra_pipeline.kra.config import KraSettings
 from kra_pipeline.kra.market.grid_rows import GRID_APIS, GridRow, parse_grid_rows
-from kra_pipeline.kra.market.pool_integrity import check_all, find_test_records
 from kra_pipeline.kra.market.pool_months import (
     MARKET_APIS,
     MONTH_PAGE_SIZE,
@@ -97,12 +96,11 @@ def main() -> None:
     span = months(args.first, args.last or args.today[:6])
     jobs = [(meet, month) for month in span for meet in MEETS]
     world = SimulatedWorld(args.seed, args.today)
-    failures: Counter[str] = Counter()
+    tally = Tally()
     first_pages: Counter[str] = Counter()
     pages: Counter[str] = Counter()
     facts: dict[str, Any] = {}
     spent: Counter[str] = Counter()
-    races = cells = sales_rows = records = overround_on_scratch = 0
     context = multiprocessing.get_context("spawn")
     port_out, stop = context.Queue(), context.Event()
     server = context.Process(target=serve, args=(args.seed, args.today, port_out, stop))
@@ -145,23 +143,11 @@ def main() -> None:
                     tick = time.perf_counter()
                     starters = Counter({r: n for r, n in starters.items() if r[1] == meet})
                     result_days = {d for d in result_days if d[1] == meet}
-                    tests = find_test_records(grid, sales, result_days)
-                    test_days = {(t.race_date, t.meet) for t in tests}
-                    grid = [r for r in grid if (r.race_date, r.meet) not in test_days]
-                    for check, found in check_all(grid, sales, starters, orders).items():
-                        for failure in found:
-                            race = (failure.race_date, failure.meet, failure.race_no)
-                            if check == "overround" and failure.pool == "WIN" and race in scratched:
-                                overround_on_scratch += 1
-                            else:
-                                failures[check] += 1
-                                if sum(failures.values()) <= 5:
-                                    print(f"  failure {check}: {failure}", flush=True)
+                    already = sum(tally.failures.values())
+                    found = tally.add_month(grid, sales, (starters, orders, scratched, result_days))
+                    for check, failure in found[: max(0, 5 - already)]:
+                        print(f"  failure {check}: {failure}", flush=True)
                     spent["integrity checks"] += time.perf_counter() - tick
-                    races += len({(r.race_date, r.meet, r.race_no) for r in grid})
-                    cells += len(grid)
-                    sales_rows += len(sales)
-                    records += len(tests)
                     if meet == MEETS[-1] and month.endswith("12"):
                         print(f"  .. {month}: {time.perf_counter() - started:.0f} s", flush=True)
         wall = time.perf_counter() - started
@@ -181,9 +167,12 @@ def main() -> None:
             f"{first_pages[api]} first pages + {extra} extra pages)"
         )
     print("  time: " + ", ".join(f"{what} {seconds:.0f} s" for what, seconds in spent.items()))
-    print(f"  races checked {races}, grid cells {cells}, sales rows {sales_rows}")
-    print(f"  test records {records}; failures {dict(failures) or 0}")
-    print(f"  win-pool overround off on races with a scratch (simulator): {overround_on_scratch}")
+    print(f"  races checked {tally.races}, grid cells {tally.cells}, sales rows {tally.sales_rows}")
+    print(f"  test records {tally.records}; failures {dict(tally.failures) or 0}")
+    print(
+        "  win-pool overround off on races with a scratch (simulator): "
+        f"{tally.win_overround_on_scratch}"
+    )
     per_meet_month = all(
         first_pages[api] <= meet_months * (2 if api == "API30_1" else 1) for api in MARKET_APIS
     )

@@ -19,6 +19,8 @@ import os
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 
@@ -73,12 +75,50 @@ def race_facts(
     return starters, orders, scratched, result_days
 
 
+@dataclass
+class Tally:
+    """What the integrity checks found over the months a benchmark read."""
+
+    races: int = 0
+    cells: int = 0
+    sales_rows: int = 0
+    records: int = 0
+    win_overround_on_scratch: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+
+    def add_month(
+        self,
+        grid: list[Any],
+        sales: list[Any],
+        facts: tuple[Counter[Race], dict[Race, list[int]], set[Race], set[tuple[str, int]]],
+    ) -> list[tuple[str, Any]]:
+        """Check one month's grid and sales (test-record days flagged and left out); answers
+        the failures counted, a WIN overround on a race with a scratch kept apart."""
+        starters, orders, scratched, result_days = facts
+        tests = find_test_records(grid, sales, result_days)
+        test_days = {(t.race_date, t.meet) for t in tests}
+        grid = [row for row in grid if (row.race_date, row.meet) not in test_days]
+        counted = []
+        for check, found in check_all(grid, sales, starters, orders).items():
+            for failure in found:
+                race = (failure.race_date, failure.meet, failure.race_no)
+                if check == "overround" and failure.pool == "WIN" and race in scratched:
+                    self.win_overround_on_scratch += 1
+                else:
+                    self.failures[check] += 1
+                    counted.append((check, failure))
+        self.races += len({(r.race_date, r.meet, r.race_no) for r in grid})
+        self.cells += len(grid)
+        self.sales_rows += len(sales)
+        self.records += len(tests)
+        return counted
+
+
 def main() -> None:
     args = parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     span = months(args.first, args.last)
-    failures: Counter[str] = Counter()
-    win_overround_on_scratch = races = cells = sales_rows = records = 0
+    tally = Tally()
     with (
         tempfile.TemporaryDirectory() as home,
         SimulatorServer(SimulatorConfig(today=args.today)) as server,
@@ -95,21 +135,7 @@ def main() -> None:
                 fetched = [fetch_market_month(client, meet, month) for meet in MEETS]
                 grid = [row for answer in fetched for row in answer.grid]
                 sales = [row for answer in fetched for row in answer.sales]
-                starters, orders, scratched, result_days = race_facts(server.world, month)
-                tests = find_test_records(grid, sales, result_days)
-                test_days = {(t.race_date, t.meet) for t in tests}
-                grid = [row for row in grid if (row.race_date, row.meet) not in test_days]
-                for check, found in check_all(grid, sales, starters, orders).items():
-                    for failure in found:
-                        race = (failure.race_date, failure.meet, failure.race_no)
-                        if check == "overround" and failure.pool == "WIN" and race in scratched:
-                            win_overround_on_scratch += 1
-                        else:
-                            failures[check] += 1
-                races += len({(r.race_date, r.meet, r.race_no) for r in grid})
-                cells += len(grid)
-                sales_rows += len(sales)
-                records += len(tests)
+                tally.add_month(grid, sales, race_facts(server.world, month))
         wall = time.perf_counter() - started
         calls = server.stats.calls
     meet_months = len(span) * len(MEETS)
@@ -117,10 +143,11 @@ def main() -> None:
     for api in MARKET_APIS:
         per = calls[api] / meet_months
         print(f"  {api:9s} {calls[api]:5d} calls ({per:.2f} per meet-month)")
-    print(f"  races checked {races}, grid cells {cells}, sales rows {sales_rows}")
-    print(f"  test records {records}; failures {dict(failures) or 0}")
+    print(f"  races checked {tally.races}, grid cells {tally.cells}, sales rows {tally.sales_rows}")
+    print(f"  test records {tally.records}; failures {dict(tally.failures) or 0}")
     print(
-        f"  win-pool overround off on races with a scratch (simulator): {win_overround_on_scratch}"
+        "  win-pool overround off on races with a scratch (simulator): "
+        f"{tally.win_overround_on_scratch}"
     )
 
 
